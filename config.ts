@@ -1,0 +1,54 @@
+/** Service configuration: every environment variable, parsed once with zod into a frozen object. */
+import { z } from "zod";
+
+/** `320` or `320x256` (width x height): the model input size, multiples of 32. */
+export function parseInputSize(text: string): { width: number; height: number } {
+  const m = /^(\d+)(?:x(\d+))?$/.exec(text.trim());
+  if (!m) throw new Error(`Cannot parse input size ${JSON.stringify(text)}: use N or WxH, e.g. 320 or 320x256`);
+  const width = Number(m[1]);
+  const height = Number(m[2] ?? m[1]);
+  for (const v of [width, height]) {
+    if (v < 32 || v > 4096 || v % 32 !== 0) {
+      throw new Error(`Cannot use input size ${text}: each side must be a multiple of 32 from 32 to 4096`);
+    }
+  }
+  return { width, height };
+}
+
+const inputSize = z.string().transform((s, ctx) => {
+  try {
+    return parseInputSize(s);
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+const unit = z.coerce.number().min(0).max(1);
+
+export const ConfigSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+  HOST: z.string().default("0.0.0.0"),
+  MODEL_PATH: z.string().default("models/yolov5n.onnx"),
+  INPUT_SIZE: inputSize.default({ width: 320, height: 320 }),
+  CONF_THRESHOLD: unit.default(0.25),
+  IOU_THRESHOLD: unit.default(0.45),
+  MAX_DETECTIONS: z.coerce.number().int().min(1).max(1000).default(300),
+  HOTDOG_THRESHOLD: unit.default(0.25),
+  MAX_PIXELS: z.coerce.number().int().min(1).default(16_800_000),
+  MAX_SIDE: z.coerce.number().int().min(1).max(65535).default(8192),
+});
+
+export type Config = Readonly<z.output<typeof ConfigSchema>>;
+
+/** The defaults, for tools (CLI, bench) that take flags instead of environment variables. */
+export const DEFAULTS: Config = Object.freeze(ConfigSchema.parse({}));
+
+/** Parses an environment (e.g. `Deno.env.toObject()`); throws one message listing every problem. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const result = ConfigSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Cannot start: bad configuration: ${problems.join("; ")}`);
+  }
+  return Object.freeze(result.data);
+}

@@ -1,0 +1,154 @@
+/** Decodes raw YOLOv5 head logits into boxes, filters, runs class-aware NMS and maps back. */
+import type { Box, Detection } from "./types.ts";
+
+/** One head output: logits [anchors * (5 + classes), ny, nx] for batch item 0. */
+export interface HeadTensor {
+  data: Float32Array;
+  ny: number;
+  nx: number;
+  stride: number;
+  /** Anchor [w, h] in input pixels, one per anchor. */
+  anchors: readonly (readonly [number, number])[];
+}
+
+export interface PostprocessOptions {
+  classNames: readonly string[];
+  /** Confidence threshold on objectness x class probability (default 0.25). */
+  conf?: number;
+  /** IoU threshold for NMS (default 0.45). */
+  iou?: number;
+  /** Keep at most this many detections (default 300, as Ultralytics' max_det). */
+  maxDetections?: number;
+  /** Keep only these class ids (after the best class is chosen, as Ultralytics does). */
+  classes?: readonly number[];
+  /** Maps tensor coordinates back to the image: image = (tensor - pad) / scale. */
+  scaleX: number;
+  scaleY: number;
+  padX: number;
+  padY: number;
+  /** Image size for clipping. */
+  imageWidth: number;
+  imageHeight: number;
+}
+
+export interface PostprocessResult {
+  detections: Detection[];
+  /** Per class, the highest objectness x class probability seen in any cell (0 if none). */
+  classMax: Float32Array;
+  /**
+   * Per class, the best score among cells whose best class it is: what the best detection of
+   * that class would score before thresholds, NMS and class filters.
+   */
+  classBest: Float32Array;
+}
+
+// Ultralytics caps the boxes entering NMS; the cap only matters for degenerate inputs.
+const MAX_NMS = 30000;
+// Per-class maxima are tracked for cells with objectness above this (cheap, and no class
+// probability below it can matter).
+const CLASS_MAX_OBJ = 0.001;
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+const logit = (p: number) => Math.log(p / (1 - p));
+
+/** Pure: the whole postprocess for one image. */
+export function postprocess(heads: readonly HeadTensor[], options: PostprocessOptions): PostprocessResult {
+  const conf = options.conf ?? 0.25;
+  const numClasses = options.classNames.length;
+  const no = numClasses + 5;
+  const classMax = new Float32Array(numClasses);
+  const classBest = new Float32Array(numClasses);
+  const allowed = options.classes ? new Set(options.classes) : null;
+  // Comparing logits avoids a sigmoid per cell: sigmoid is monotonic.
+  const objLogitMin = logit(Math.min(conf, CLASS_MAX_OBJ));
+  const cand: { x1: number; y1: number; x2: number; y2: number; score: number; cls: number }[] = [];
+
+  for (const head of heads) {
+    const { data, ny, nx, stride, anchors } = head;
+    const cells = ny * nx;
+    if (data.length < anchors.length * no * cells) {
+      throw new RangeError(
+        `Cannot postprocess: head of ${data.length} values is smaller than ${anchors.length}x${no}x${ny}x${nx}`,
+      );
+    }
+    for (let a = 0; a < anchors.length; a++) {
+      const base = a * no * cells;
+      const objBase = base + 4 * cells;
+      for (let cell = 0; cell < cells; cell++) {
+        const objLogit = data[objBase + cell];
+        if (!(objLogit > objLogitMin)) continue;
+        const obj = sigmoid(objLogit);
+        let best = -1;
+        let bestLogit = -Infinity;
+        for (let c = 0; c < numClasses; c++) {
+          const v = data[base + (5 + c) * cells + cell];
+          if (v > bestLogit) {
+            bestLogit = v;
+            best = c;
+          }
+          // Only classes that could beat the current per-class maximum pay for a sigmoid.
+          if (v > -9) {
+            const s = obj * sigmoid(v);
+            if (s > classMax[c]) classMax[c] = s;
+          }
+        }
+        const score = obj * sigmoid(bestLogit);
+        if (score > classBest[best]) classBest[best] = score;
+        if (obj <= conf || !(score > conf)) continue;
+        if (allowed && !allowed.has(best)) continue;
+        const gx = cell % nx;
+        const gy = (cell - gx) / nx;
+        const cx = (sigmoid(data[base + cell]) * 2 - 0.5 + gx) * stride;
+        const cy = (sigmoid(data[base + cells + cell]) * 2 - 0.5 + gy) * stride;
+        const w = (sigmoid(data[base + 2 * cells + cell]) * 2) ** 2 * anchors[a][0];
+        const h = (sigmoid(data[base + 3 * cells + cell]) * 2) ** 2 * anchors[a][1];
+        cand.push({ x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2, score, cls: best });
+      }
+    }
+  }
+
+  cand.sort((p, q) => q.score - p.score);
+  if (cand.length > MAX_NMS) cand.length = MAX_NMS;
+  const kept = nms(cand, options.iou ?? 0.45, options.maxDetections ?? 300);
+  const detections = kept.map((k) => ({
+    label: options.classNames[k.cls],
+    classId: k.cls,
+    score: k.score,
+    box: toImage(k, options),
+  }));
+  return { detections, classMax, classBest };
+}
+
+/** Greedy class-aware NMS over candidates sorted by score, best first. */
+export function nms<T extends Box & { cls: number }>(sorted: readonly T[], iou: number, max: number): T[] {
+  const kept: T[] = [];
+  const suppressed = new Uint8Array(sorted.length);
+  for (let i = 0; i < sorted.length && kept.length < max; i++) {
+    if (suppressed[i]) continue;
+    const a = sorted[i];
+    kept.push(a);
+    for (let j = i + 1; j < sorted.length; j++) {
+      if (!suppressed[j] && sorted[j].cls === a.cls && boxIou(a, sorted[j]) > iou) suppressed[j] = 1;
+    }
+  }
+  return kept;
+}
+
+export function boxIou(a: Box, b: Box): number {
+  const iw = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
+  const ih = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
+  if (iw <= 0 || ih <= 0) return 0;
+  const inter = iw * ih;
+  const union = (a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+function toImage(b: Box, o: PostprocessOptions): Box {
+  const clip = (v: number, max: number) => Math.min(Math.max(v, 0), max);
+  return {
+    x1: clip((b.x1 - o.padX) / o.scaleX, o.imageWidth),
+    y1: clip((b.y1 - o.padY) / o.scaleY, o.imageHeight),
+    x2: clip((b.x2 - o.padX) / o.scaleX, o.imageWidth),
+    y2: clip((b.y2 - o.padY) / o.scaleY, o.imageHeight),
+  };
+}

@@ -1,0 +1,69 @@
+/** The one module that talks to onnxruntime-web: a WASM session that runs one call at a time. */
+import * as ort from "onnxruntime-web";
+import type { PreparedModel } from "./model_prepare.ts";
+
+export interface SessionOptions {
+  /** WASM threads for this session (1 = no worker threads; the pool scales out instead). */
+  threads?: number;
+  /** ORT graph optimisation level. */
+  optimization?: "disabled" | "basic" | "extended" | "all";
+}
+
+export interface OutputTensor {
+  data: Float32Array;
+  dims: readonly number[];
+}
+
+export interface ModelSession {
+  /** Runs the graph on a [batch, 3, height, width] float tensor; serialised per session. */
+  run(input: Float32Array, dims: readonly number[]): Promise<Map<string, OutputTensor>>;
+  release(): Promise<void>;
+}
+
+let configured = false;
+function configure(threads: number): void {
+  if (configured) return;
+  configured = true;
+  ort.env.wasm.numThreads = threads;
+  // The proxy worker would add a hop per call; our pool already runs sessions off-thread.
+  ort.env.wasm.proxy = false;
+  ort.env.logLevel = "error";
+}
+
+export async function createSession(
+  model: PreparedModel,
+  options: SessionOptions = {},
+): Promise<ModelSession> {
+  configure(options.threads ?? 1);
+  const session = await ort.InferenceSession.create(model.bytes, {
+    executionProviders: ["wasm"],
+    graphOptimizationLevel: options.optimization ?? "all",
+    enableMemPattern: true,
+    enableCpuMemArena: true,
+    executionMode: "sequential",
+  });
+  const outputNames = session.outputNames;
+  let chain: Promise<unknown> = Promise.resolve();
+
+  const runOnce = async (input: Float32Array, dims: readonly number[]) => {
+    const tensor = new ort.Tensor("float32", input, dims as number[]);
+    const results = await session.run({ [model.inputName]: tensor });
+    const out = new Map<string, OutputTensor>();
+    for (const name of outputNames) {
+      const t = results[name];
+      out.set(name, { data: t.data as Float32Array, dims: t.dims });
+    }
+    tensor.dispose();
+    return out;
+  };
+
+  return {
+    run(input, dims) {
+      // A WASM session must never be entered twice at once: queue behind the previous call.
+      const result = chain.then(() => runOnce(input, dims));
+      chain = result.catch(() => {});
+      return result;
+    },
+    release: () => session.release(),
+  };
+}
