@@ -4,12 +4,18 @@ import { z } from "zod";
 /** `320` or `320x256` (width x height): the model input size, multiples of 32. */
 export function parseInputSize(text: string): { width: number; height: number } {
   const m = /^(\d+)(?:x(\d+))?$/.exec(text.trim());
-  if (!m) throw new Error(`Cannot parse input size ${JSON.stringify(text)}: use N or WxH, e.g. 320 or 320x256`);
+  if (!m) {
+    throw new Error(
+      `Cannot parse input size ${JSON.stringify(text)}: use N or WxH, e.g. 320 or 320x256`,
+    );
+  }
   const width = Number(m[1]);
   const height = Number(m[2] ?? m[1]);
   for (const v of [width, height]) {
     if (v < 32 || v > 4096 || v % 32 !== 0) {
-      throw new Error(`Cannot use input size ${text}: each side must be a multiple of 32 from 32 to 4096`);
+      throw new Error(
+        `Cannot use input size ${text}: each side must be a multiple of 32 from 32 to 4096`,
+      );
     }
   }
   return { width, height };

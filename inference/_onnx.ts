@@ -117,7 +117,14 @@ function decodeGraph(bytes: Uint8Array): OnnxGraph {
 }
 
 function decodeNode(bytes: Uint8Array): OnnxNode {
-  const node: OnnxNode = { inputs: [], outputs: [], name: "", opType: "", attributes: [], rest: [] };
+  const node: OnnxNode = {
+    inputs: [],
+    outputs: [],
+    name: "",
+    opType: "",
+    attributes: [],
+    rest: [],
+  };
   for (const f of readFields(bytes)) {
     if (f.field === NODE.input) node.inputs.push(text(f));
     else if (f.field === NODE.output) node.outputs.push(text(f));

@@ -40,7 +40,9 @@ export function readFields(buf: Uint8Array): WireField[] {
       pos += n;
     } else if (wire === 2) {
       const len = Number(varint());
-      if (pos + len > buf.length) throw new RangeError(`Cannot read protobuf: field ${field} overruns message`);
+      if (pos + len > buf.length) {
+        throw new RangeError(`Cannot read protobuf: field ${field} overruns message`);
+      }
       out.push({ field, wire, bytes: buf.subarray(pos, pos + len) });
       pos += len;
     } else {

@@ -11,7 +11,9 @@ export function parseClassNames(text: string): string[] {
   const names: string[] = [];
   if (!isDict) {
     for (const t of tokens) if (typeof t === "string") names.push(t);
-    if (names.length === 0) throw new Error(`Cannot read class names: no names in ${preview(text)}`);
+    if (names.length === 0) {
+      throw new Error(`Cannot read class names: no names in ${preview(text)}`);
+    }
     return names;
   }
   // Dict: alternating key, value; keys are ints (Python) or numeric strings (JSON).

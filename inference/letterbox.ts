@@ -59,7 +59,9 @@ export function letterbox(image: RgbaImage, options: LetterboxOptions): Letterbo
   const srcH = options.orientedHeight ?? image.height;
   if (srcW <= 0 || srcH <= 0) throw new RangeError(`Cannot letterbox: image is ${srcW}x${srcH}`);
   if (image.data.length < image.width * image.height * 4) {
-    throw new RangeError(`Cannot letterbox: ${image.data.length} bytes for ${image.width}x${image.height} RGBA`);
+    throw new RangeError(
+      `Cannot letterbox: ${image.data.length} bytes for ${image.width}x${image.height} RGBA`,
+    );
   }
   const r = Math.min(tw / srcW, th / srcH);
   // Python's round() is half-to-even; Ultralytics rounds the unpadded size and the pads with it.
@@ -72,7 +74,9 @@ export function letterbox(image: RgbaImage, options: LetterboxOptions): Letterbo
 
   const plane = tw * th;
   const out = options.out ?? new Float32Array(3 * plane);
-  if (out.length !== 3 * plane) throw new RangeError(`Cannot letterbox: out has ${out.length} floats, need ${3 * plane}`);
+  if (out.length !== 3 * plane) {
+    throw new RangeError(`Cannot letterbox: out has ${out.length} floats, need ${3 * plane}`);
+  }
   out.fill((options.pad ?? 114) / 255);
 
   // Per-column and per-row source taps and weights, computed once (no per-pixel allocation).

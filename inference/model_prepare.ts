@@ -172,7 +172,10 @@ function checkInput(g: OnnxGraph) {
     throw fail(`input ${input.name} has element type ${input.elemType}, not float32 or float16`);
   }
   const [b, c] = input.dims;
-  if (input.dims.length !== 4 || (typeof c === "number" && c !== 3) || (b !== 1 && typeof b === "number")) {
+  if (
+    input.dims.length !== 4 || (typeof c === "number" && c !== 3) ||
+    (b !== 1 && typeof b === "number")
+  ) {
     throw fail(`input ${input.name} has shape [${input.dims.join(",")}], expected [1,3,H,W]`);
   }
   // Drop initializers listed as inputs (old exporters): they are weights, not inputs.
@@ -201,7 +204,10 @@ function findAnchors(
       for (const input of n.inputs) {
         const t = constantOf(input);
         if (!t || t.dims.length < 3 || t.dims.at(-1) !== 2) continue;
-        if (t.dims[1] !== numAnchors || (t.dataType !== DataType.FLOAT && t.dataType !== DataType.FLOAT16)) continue;
+        if (
+          t.dims[1] !== numAnchors ||
+          (t.dataType !== DataType.FLOAT && t.dataType !== DataType.FLOAT16)
+        ) continue;
         const anchors = constantAnchors(tensorFloats(t), numAnchors);
         if (anchors) return anchors;
       }
@@ -290,7 +296,15 @@ function removeIdentityCasts(g: OnnxGraph): void {
 
 // Ops in a YOLOv5 backbone/neck that produce float tensors from float inputs.
 const FLOAT_OPS = new Set([
-  "Conv", "Sigmoid", "Mul", "Add", "Concat", "MaxPool", "Resize", "Cast", "GlobalAveragePool",
+  "Conv",
+  "Sigmoid",
+  "Mul",
+  "Add",
+  "Concat",
+  "MaxPool",
+  "Resize",
+  "Cast",
+  "GlobalAveragePool",
 ]);
 function isFloatProducer(n: OnnxNode | undefined): boolean {
   if (!n) return false;

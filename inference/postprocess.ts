@@ -52,7 +52,10 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const logit = (p: number) => Math.log(p / (1 - p));
 
 /** Pure: the whole postprocess for one image. */
-export function postprocess(heads: readonly HeadTensor[], options: PostprocessOptions): PostprocessResult {
+export function postprocess(
+  heads: readonly HeadTensor[],
+  options: PostprocessOptions,
+): PostprocessResult {
   const conf = options.conf ?? 0.25;
   const numClasses = options.classNames.length;
   const no = numClasses + 5;
@@ -102,7 +105,14 @@ export function postprocess(heads: readonly HeadTensor[], options: PostprocessOp
         const cy = (sigmoid(data[base + cells + cell]) * 2 - 0.5 + gy) * stride;
         const w = (sigmoid(data[base + 2 * cells + cell]) * 2) ** 2 * anchors[a][0];
         const h = (sigmoid(data[base + 3 * cells + cell]) * 2) ** 2 * anchors[a][1];
-        cand.push({ x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2, score, cls: best });
+        cand.push({
+          x1: cx - w / 2,
+          y1: cy - h / 2,
+          x2: cx + w / 2,
+          y2: cy + h / 2,
+          score,
+          cls: best,
+        });
       }
     }
   }
@@ -120,7 +130,11 @@ export function postprocess(heads: readonly HeadTensor[], options: PostprocessOp
 }
 
 /** Greedy class-aware NMS over candidates sorted by score, best first. */
-export function nms<T extends Box & { cls: number }>(sorted: readonly T[], iou: number, max: number): T[] {
+export function nms<T extends Box & { cls: number }>(
+  sorted: readonly T[],
+  iou: number,
+  max: number,
+): T[] {
   const kept: T[] = [];
   const suppressed = new Uint8Array(sorted.length);
   for (let i = 0; i < sorted.length && kept.length < max; i++) {
@@ -128,7 +142,9 @@ export function nms<T extends Box & { cls: number }>(sorted: readonly T[], iou: 
     const a = sorted[i];
     kept.push(a);
     for (let j = i + 1; j < sorted.length; j++) {
-      if (!suppressed[j] && sorted[j].cls === a.cls && boxIou(a, sorted[j]) > iou) suppressed[j] = 1;
+      if (!suppressed[j] && sorted[j].cls === a.cls && boxIou(a, sorted[j]) > iou) {
+        suppressed[j] = 1;
+      }
     }
   }
   return kept;

@@ -9,7 +9,8 @@ function rgba(width: number, height: number, red: number[]) {
 }
 
 const PAD = 114 / 255;
-const close = (a: number, b: number, eps = 1e-6) => assert.ok(Math.abs(a - b) < eps, `${a} != ${b}`);
+const close = (a: number, b: number, eps = 1e-6) =>
+  assert.ok(Math.abs(a - b) < eps, `${a} != ${b}`);
 
 Deno.test("pyRound() rounds halves to even, as Python's round() does", () => {
   assert.deepEqual([0.5, 1.5, 2.5, -0.5, 79.9, 80.1, 2.4999].map(pyRound), [0, 2, 2, 0, 80, 80, 2]);
@@ -23,7 +24,12 @@ Deno.test("letterbox() upsamples with OpenCV INTER_LINEAR geometry", async (t) =
     assert.equal(out.padY, 0);
     const red = Array.from(out.tensor.subarray(0, 4), (v) => Math.round(v * 255));
     assert.deepEqual(red, [0, 25, 75, 100]);
-    assert.deepEqual(Array.from(out.tensor.subarray(4, 8), (v) => Math.round(v * 255)), [0, 25, 75, 100]);
+    assert.deepEqual(Array.from(out.tensor.subarray(4, 8), (v) => Math.round(v * 255)), [
+      0,
+      25,
+      75,
+      100,
+    ]);
   });
   await t.step("channels are planar RGB scaled to 0-1", () => {
     const out = letterbox(rgba(1, 1, [10]), { width: 1, height: 1 });
@@ -86,6 +92,12 @@ Deno.test("letterbox() samples through an orientation map without rotating the b
 });
 
 Deno.test("letterbox() refuses an empty image and a short buffer", () => {
-  assert.throws(() => letterbox({ width: 0, height: 5, data: new Uint8Array() }, { width: 32, height: 32 }), /0x5/);
-  assert.throws(() => letterbox({ width: 2, height: 2, data: new Uint8Array(4) }, { width: 32, height: 32 }), /4 bytes/);
+  assert.throws(
+    () => letterbox({ width: 0, height: 5, data: new Uint8Array() }, { width: 32, height: 32 }),
+    /0x5/,
+  );
+  assert.throws(
+    () => letterbox({ width: 2, height: 2, data: new Uint8Array(4) }, { width: 32, height: 32 }),
+    /4 bytes/,
+  );
 });

@@ -57,10 +57,17 @@ Deno.test("prepareModel() output reproduces the export's own Detect decode at 64
       const inputType = original.inputMetadata[0];
       const isHalf = "type" in inputType && inputType.type === "float16";
       const feed = isHalf
-        ? new ort.Tensor("float16", new Uint16Array(Float16Array.from(input).buffer), [1, 3, 640, 640])
+        ? new ort.Tensor("float16", new Uint16Array(Float16Array.from(input).buffer), [
+          1,
+          3,
+          640,
+          640,
+        ])
         : new ort.Tensor("float32", input, [1, 3, 640, 640]);
       const result = await original.run({ [original.inputNames[0]]: feed });
-      const reference = Float32Array.from(result[original.outputNames[0]].data as ArrayLike<number>);
+      const reference = Float32Array.from(
+        result[original.outputNames[0]].data as ArrayLike<number>,
+      );
       await original.release();
       assert.equal(reference.length, 25200 * 85);
 
@@ -139,8 +146,14 @@ Deno.test("prepareModel() refuses what is not a YOLOv5 export with model_invalid
       return true;
     });
   };
-  await t.step("random bytes", () => check(new Uint8Array([0xff, 0xff, 0xff, 0x07]), /Cannot prepare model/));
-  await t.step("a JPEG", async () => check(await Deno.readFile("tests/data/images/bus.jpg"), /Cannot prepare model/));
+  await t.step(
+    "random bytes",
+    () => check(new Uint8Array([0xff, 0xff, 0xff, 0x07]), /Cannot prepare model/),
+  );
+  await t.step(
+    "a JPEG",
+    async () => check(await Deno.readFile("tests/data/images/bus.jpg"), /Cannot prepare model/),
+  );
   await t.step("a truncated model", async () => {
     const bytes = await Deno.readFile(MODELS[0]);
     check(bytes.subarray(0, 100_000), /Cannot prepare model/);

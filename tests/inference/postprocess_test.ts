@@ -88,7 +88,11 @@ Deno.test("postprocess() runs class-aware NMS and honours max and class filters"
     assert.deepEqual(detections.map((d) => d.label), ["cat", "cat", "dog"]);
   });
   await t.step("maxDetections keeps the best", () => {
-    const { detections } = postprocess([head], { classNames: NAMES, maxDetections: 1, ...identity });
+    const { detections } = postprocess([head], {
+      classNames: NAMES,
+      maxDetections: 1,
+      ...identity,
+    });
     assert.deepEqual(detections.map((d) => [d.label, Math.round(d.score * 100)]), [["cat", 81]]);
   });
   await t.step("a class filter keeps only that class", () => {
@@ -120,7 +124,8 @@ Deno.test("postprocess() maps boxes back through the letterbox and clips them", 
 Deno.test("postprocess() refuses a head tensor smaller than its declared shape", () => {
   const head = emptyHead();
   assert.throws(
-    () => postprocess([{ ...head, data: head.data.subarray(1) }], { classNames: NAMES, ...identity }),
+    () =>
+      postprocess([{ ...head, data: head.data.subarray(1) }], { classNames: NAMES, ...identity }),
     /smaller than 2x7x2x2/,
   );
 });

@@ -1,0 +1,201 @@
+/** A pool of Deno Workers, each with its own warmed Detector, replaced when one crashes or hangs. */
+import type { DetectorConfig, ModelInfo } from "./detector.ts";
+import { AppError, ERROR_STATUS, type ErrorCode } from "./errors.ts";
+import type { DetectOptions, DetectResult } from "./types.ts";
+import type { FromWorker, ToWorker } from "./worker.ts";
+
+export interface PoolOptions {
+  /** Number of workers (each one WASM session). */
+  size: number;
+  /** A job running longer than this is a hung worker: it is terminated and replaced. */
+  jobTimeoutMs: number;
+  /** Worker module; tests substitute a wrapper around the real one. */
+  workerUrl?: URL;
+  /** Called on each worker replacement, with the reason. */
+  onRestart?: (reason: string) => void;
+}
+
+interface Job {
+  id: number;
+  bytes: Uint8Array;
+  options: DetectOptions;
+  resolve: (r: DetectResult) => void;
+  reject: (e: unknown) => void;
+}
+
+interface Slot {
+  index: number;
+  worker: Worker;
+  ready: boolean;
+  job?: Job;
+  timer?: ReturnType<typeof setTimeout>;
+  wasmBytes: number;
+  generation: number;
+}
+
+export interface PoolStats {
+  size: number;
+  ready: number;
+  busy: number;
+  waiting: number;
+  restarts: number;
+  /** WASM linear memory per worker, bytes (as last reported). */
+  wasmBytes: number[];
+}
+
+/**
+ * Runs detections on `size` workers. Jobs wait in FIFO order for an idle, warm worker; the
+ * admission queue in front (routes/) bounds how many can wait. Each worker runs one job at a
+ * time, as a WASM session requires. A crash or a job past its deadline fails that job with 503
+ * and replaces the worker; other jobs are untouched.
+ */
+export class WorkerPool {
+  readonly info: ModelInfo;
+  #config: DetectorConfig;
+  #options: PoolOptions;
+  #slots: Slot[] = [];
+  #waiting: Job[] = [];
+  #nextId = 1;
+  #restarts = 0;
+  #closed = false;
+
+  private constructor(info: ModelInfo, config: DetectorConfig, options: PoolOptions) {
+    this.info = info;
+    this.#config = config;
+    this.#options = options;
+  }
+
+  /** Starts every worker and resolves once all are warm (eager compile, as Axon.Serving does). */
+  static async create(
+    info: ModelInfo,
+    config: DetectorConfig,
+    options: PoolOptions,
+  ): Promise<WorkerPool> {
+    const pool = new WorkerPool(info, config, options);
+    await Promise.all(Array.from({ length: options.size }, (_, i) => pool.#start(i)));
+    return pool;
+  }
+
+  get ready(): boolean {
+    return !this.#closed && this.#slots.every((s) => s.ready);
+  }
+
+  get stats(): PoolStats {
+    return {
+      size: this.#slots.length,
+      ready: this.#slots.filter((s) => s.ready).length,
+      busy: this.#slots.filter((s) => s.job).length,
+      waiting: this.#waiting.length,
+      restarts: this.#restarts,
+      wasmBytes: this.#slots.map((s) => s.wasmBytes),
+    };
+  }
+
+  detect(bytes: Uint8Array, options: DetectOptions = {}): Promise<DetectResult> {
+    if (this.#closed) {
+      return Promise.reject(
+        new AppError("unavailable", "Cannot detect: the service is shutting down"),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ id: this.#nextId++, bytes, options, resolve, reject });
+      this.#dispatch();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const job of this.#waiting.splice(0)) {
+      job.reject(new AppError("unavailable", "Cannot detect: the service is shutting down"));
+    }
+    for (const slot of this.#slots) {
+      clearTimeout(slot.timer);
+      slot.job?.reject(new AppError("unavailable", "Cannot detect: the service is shutting down"));
+      slot.worker.terminate();
+    }
+    await Promise.resolve();
+  }
+
+  #start(index: number): Promise<void> {
+    const url = this.#options.workerUrl ?? new URL("./worker.ts", import.meta.url);
+    const worker = new Worker(url, { type: "module", name: `detector-${index}` });
+    const generation = (this.#slots[index]?.generation ?? 0) + 1;
+    const slot: Slot = { index, worker, ready: false, wasmBytes: 0, generation };
+    this.#slots[index] = slot;
+    return new Promise<void>((resolve, reject) => {
+      worker.onmessage = (event: MessageEvent<FromWorker>) => {
+        const msg = event.data;
+        if (msg.type === "ready") {
+          slot.ready = true;
+          resolve();
+          this.#dispatch();
+        } else if (msg.type === "init-error") {
+          worker.terminate();
+          reject(new AppError("model_invalid", msg.message));
+        } else this.#settle(slot, msg);
+      };
+      worker.onerror = (event: ErrorEvent) => {
+        event.preventDefault();
+        if (!slot.ready) {
+          worker.terminate();
+          reject(new AppError("internal", `Cannot start worker ${index}: ${event.message}`));
+          return;
+        }
+        this.#replace(slot, `crashed: ${event.message}`, "unavailable");
+      };
+      worker.postMessage({ type: "init", config: this.#config } satisfies ToWorker);
+    });
+  }
+
+  #settle(slot: Slot, msg: FromWorker): void {
+    if (msg.type !== "result" && msg.type !== "error") return;
+    const job = slot.job;
+    if (!job || job.id !== msg.id) return;
+    clearTimeout(slot.timer);
+    slot.job = undefined;
+    slot.wasmBytes = msg.wasmBytes;
+    if (msg.type === "result") job.resolve(msg.result);
+    else {
+      const code = (msg.code in ERROR_STATUS ? msg.code : "internal") as ErrorCode;
+      job.reject(new AppError(code, msg.message));
+    }
+    this.#dispatch();
+  }
+
+  /** Fails the slot's job with 503, terminates the worker and starts a fresh one in its place. */
+  #replace(slot: Slot, reason: string, code: "unavailable" | "timeout"): void {
+    if (this.#slots[slot.index] !== slot) return;
+    clearTimeout(slot.timer);
+    slot.ready = false;
+    slot.worker.terminate();
+    const job = slot.job;
+    slot.job = undefined;
+    this.#restarts++;
+    this.#options.onRestart?.(reason);
+    job?.reject(
+      new AppError(code, `Cannot detect: the worker ${reason}; retry the request`, {
+        retryAfter: 1,
+      }),
+    );
+    if (this.#closed) return;
+    this.#start(slot.index).catch((err) => {
+      console.error(`Cannot restart worker ${slot.index}: ${(err as Error).message}`);
+    });
+  }
+
+  #dispatch(): void {
+    for (const slot of this.#slots) {
+      if (this.#waiting.length === 0) return;
+      if (!slot.ready || slot.job) continue;
+      const job = this.#waiting.shift()!;
+      slot.job = job;
+      slot.timer = setTimeout(
+        () => this.#replace(slot, `took over ${this.#options.jobTimeoutMs} ms`, "timeout"),
+        this.#options.jobTimeoutMs,
+      );
+      const msg: ToWorker = { type: "detect", id: job.id, bytes: job.bytes, options: job.options };
+      // The body buffer is ours alone: transfer it instead of copying it.
+      slot.worker.postMessage(msg, [job.bytes.buffer as ArrayBuffer]);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+/** Worker entry: owns one Detector (one WASM session) and answers detect messages one at a time. */
+/// <reference lib="deno.worker" />
+import { Detector, type DetectorConfig } from "./detector.ts";
+import { toAppError } from "./errors.ts";
+import type { DetectOptions, DetectResult } from "./types.ts";
+import { trackWasmMemory, wasmMemoryBytes } from "./_wasm_memory.ts";
+
+trackWasmMemory();
+
+export type ToWorker =
+  | { type: "init"; config: DetectorConfig }
+  | { type: "detect"; id: number; bytes: Uint8Array; options: DetectOptions };
+
+export type FromWorker =
+  | { type: "ready" }
+  | { type: "init-error"; message: string }
+  | { type: "result"; id: number; result: DetectResult; wasmBytes: number }
+  | { type: "error"; id: number; code: string; message: string; wasmBytes: number };
+
+let detector: Detector | undefined;
+
+function post(msg: FromWorker): void {
+  self.postMessage(msg);
+}
+
+self.onmessage = async (event: MessageEvent<ToWorker>) => {
+  const msg = event.data;
+  if (msg.type === "init") {
+    try {
+      detector = await Detector.create(msg.config);
+      post({ type: "ready" });
+    } catch (err) {
+      post({ type: "init-error", message: toAppError(err).message });
+    }
+    return;
+  }
+  if (msg.type === "detect") {
+    try {
+      if (!detector) throw new Error("worker received a detection before it was ready");
+      const result = await detector.detect(msg.bytes, msg.options);
+      post({ type: "result", id: msg.id, result, wasmBytes: wasmMemoryBytes() });
+    } catch (err) {
+      const e = toAppError(err);
+      post({
+        type: "error",
+        id: msg.id,
+        code: e.code,
+        message: e.message,
+        wasmBytes: wasmMemoryBytes(),
+      });
+    }
+  }
+};

@@ -1,0 +1,43 @@
+/** `deno task bench`: prints a readable table per section, or one JSON document with --json. */
+import { parseArgs } from "node:util";
+import { benchStages } from "./stages.ts";
+import { listPhotos } from "../_photos.ts";
+
+const args = parseArgs({
+  args: Deno.args,
+  options: {
+    json: { type: "boolean" },
+    rounds: { type: "string", default: "3" },
+    only: { type: "string" },
+  },
+});
+const rounds = Number(args.values.rounds);
+const only = args.values.only?.split(",");
+const want = (name: string) => !only || only.includes(name);
+const log = (s: string) => {
+  if (!args.values.json) console.log(s);
+};
+
+/** Typical inputs: the bus photo and a spread of food photos of various sizes. */
+async function sampleImages(): Promise<Uint8Array[]> {
+  const photos = (await listPhotos()).filter((_, i) => i % 35 === 0);
+  return [
+    await Deno.readFile("tests/data/images/bus.jpg"),
+    ...(await Promise.all(photos.map((p) => Deno.readFile(p.path)))),
+  ];
+}
+
+const report: Record<string, unknown> = {
+  machine: { cores: navigator.hardwareConcurrency, deno: Deno.version.deno, v8: Deno.version.v8 },
+};
+const images = await sampleImages();
+
+if (want("stages")) {
+  const sizes = [256, 320, 416, 640].map((s) => ({ width: s, height: s }));
+  const rows = await benchStages(images, { sizes, rounds });
+  report.stages = rows;
+  log(`\nPer-stage medians, ms (${images.length} images x ${rounds} rounds, in-process, 1 thread)`);
+  if (!args.values.json) console.table(rows);
+}
+
+if (args.values.json) console.log(JSON.stringify(report, null, 2));
