@@ -30,6 +30,13 @@ const inputSize = z.string().transform((s, ctx) => {
   }
 });
 const unit = z.coerce.number().min(0).max(1);
+// Environment flags: 1/true/yes/on and 0/false/no/off, case-insensitive.
+const bool = z.string().trim().toLowerCase().transform((s, ctx) => {
+  if (["1", "true", "yes", "on"].includes(s)) return true;
+  if (["0", "false", "no", "off", ""].includes(s)) return false;
+  ctx.addIssue({ code: "custom", message: `expected true or false, got ${JSON.stringify(s)}` });
+  return z.NEVER;
+});
 
 export const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
@@ -42,6 +49,20 @@ export const ConfigSchema = z.object({
   HOTDOG_THRESHOLD: unit.default(0.25),
   MAX_PIXELS: z.coerce.number().int().min(1).default(16_800_000),
   MAX_SIDE: z.coerce.number().int().min(1).max(65535).default(8192),
+  INFERENCE_MODE: z.enum(["auto", "workers", "inline"]).default("auto"),
+  WORKERS: z.coerce.number().int().min(1).max(64).default(
+    Math.max(1, navigator.hardwareConcurrency || 1),
+  ),
+  JOB_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  QUEUE_MAX: z.coerce.number().int().min(0).default(32),
+  QUEUE_TARGET_MS: z.coerce.number().min(1).default(100),
+  QUEUE_INTERVAL_MS: z.coerce.number().min(1).default(1000),
+  RATE_LIMIT_RATE: z.coerce.number().positive().default(10),
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(20),
+  TRUST_PROXY: bool.default(false),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
+  LOG_REQUESTS: bool.default(true),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
 });
 
 export type Config = Readonly<z.output<typeof ConfigSchema>>;

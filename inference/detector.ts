@@ -10,7 +10,8 @@ import type { DetectOptions, DetectResult } from "./types.ts";
 
 export interface DetectorConfig {
   /** The ONNX export's bytes. */
-  model: Uint8Array;
+  /** The ONNX export's bytes, or the graph already prepared (workers get it ready-made). */
+  model: Uint8Array | PreparedModel;
   /** A name for the model, shown by the APIs (e.g. the file name without extension). */
   modelName: string;
   /** Model input size in pixels; multiples of the model's largest stride (32). */
@@ -43,6 +44,21 @@ export interface ModelInfo {
 
 const HOTDOG_LABEL = "hot dog";
 
+/** What clients are told about the model: from the configuration and the prepared graph. */
+export function modelInfo(config: DetectorConfig, model: PreparedModel): ModelInfo {
+  return Object.freeze({
+    name: config.modelName,
+    inputWidth: config.inputWidth,
+    inputHeight: config.inputHeight,
+    classNames: Object.freeze([...model.classNames]),
+    sourceInputType: model.sourceInputType,
+    conf: config.conf,
+    iou: config.iou,
+    maxDetections: config.maxDetections,
+    hotdogThreshold: config.hotdogThreshold,
+  });
+}
+
 export class Detector {
   readonly info: ModelInfo;
   #model: PreparedModel;
@@ -56,22 +72,12 @@ export class Detector {
     this.#model = model;
     this.#session = session;
     this.#hotdogClass = model.classNames.indexOf(HOTDOG_LABEL);
-    this.info = Object.freeze({
-      name: config.modelName,
-      inputWidth: config.inputWidth,
-      inputHeight: config.inputHeight,
-      classNames: Object.freeze([...model.classNames]),
-      sourceInputType: model.sourceInputType,
-      conf: config.conf,
-      iou: config.iou,
-      maxDetections: config.maxDetections,
-      hotdogThreshold: config.hotdogThreshold,
-    });
+    this.info = modelInfo(config, model);
   }
 
   /** Prepares the graph, compiles the session and runs it once so no request pays for that. */
   static async create(config: DetectorConfig): Promise<Detector> {
-    const model = prepareModel(config.model);
+    const model = config.model instanceof Uint8Array ? prepareModel(config.model) : config.model;
     const stride = model.maxStride;
     for (
       const [axis, v] of [["width", config.inputWidth], ["height", config.inputHeight]] as const

@@ -1,8 +1,9 @@
-/** Builds a Detector from a model file on disk and the service's settings. */
+/** Builds a Detector (or its configuration) from a model file on disk and the service's settings. */
 import { basename } from "node:path";
 import type { Config } from "../config.ts";
-import { Detector } from "./detector.ts";
+import { Detector, type DetectorConfig } from "./detector.ts";
 import { AppError } from "./errors.ts";
+import type { PreparedModel } from "./model_prepare.ts";
 
 export type DetectorSettings = Pick<
   Config,
@@ -16,20 +17,26 @@ export type DetectorSettings = Pick<
   | "MAX_SIDE"
 >;
 
-/** Reads the model (with a fix-it message when it is missing) and warms a Detector. */
-export async function loadDetector(settings: DetectorSettings): Promise<Detector> {
-  let model: Uint8Array;
+/** Reads the model file, with a fix-it message when it is missing. */
+export async function readModelFile(path: string): Promise<Uint8Array> {
   try {
-    model = await Deno.readFile(settings.MODEL_PATH);
+    return await Deno.readFile(path);
   } catch (err) {
     const hint = err instanceof Deno.errors.NotFound ? "; run `deno task assets` to fetch it" : "";
     throw new AppError(
       "model_invalid",
-      `Cannot load model ${settings.MODEL_PATH}: ${(err as Error).message}${hint}`,
+      `Cannot load model ${path}: ${(err as Error).message}${hint}`,
       { cause: err },
     );
   }
-  return await Detector.create({
+}
+
+/** The Detector configuration the settings describe, for the given model. */
+export function detectorConfig(
+  settings: DetectorSettings,
+  model: Uint8Array | PreparedModel,
+): DetectorConfig {
+  return {
     model,
     modelName: basename(settings.MODEL_PATH).replace(/\.onnx$/, ""),
     inputWidth: settings.INPUT_SIZE.width,
@@ -40,5 +47,11 @@ export async function loadDetector(settings: DetectorSettings): Promise<Detector
     hotdogThreshold: settings.HOTDOG_THRESHOLD,
     maxPixels: settings.MAX_PIXELS,
     maxSide: settings.MAX_SIDE,
-  });
+  };
+}
+
+/** Reads the model and warms a Detector in this isolate. */
+export async function loadDetector(settings: DetectorSettings): Promise<Detector> {
+  const model = await readModelFile(settings.MODEL_PATH);
+  return await Detector.create(detectorConfig(settings, model));
 }

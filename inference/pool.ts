@@ -97,8 +97,11 @@ export class WorkerPool {
         new AppError("unavailable", "Cannot detect: the service is shutting down"),
       );
     }
+    // Only plain data crosses to a worker (an AbortSignal in the options would not clone).
+    const { conf, iou, maxDetections, classes } = options;
+    const clean: DetectOptions = { conf, iou, maxDetections, classes };
     return new Promise((resolve, reject) => {
-      this.#waiting.push({ id: this.#nextId++, bytes, options, resolve, reject });
+      this.#waiting.push({ id: this.#nextId++, bytes, options: clean, resolve, reject });
       this.#dispatch();
     });
   }

@@ -18,6 +18,8 @@ export interface Detection {
 
 /** Milliseconds spent in each stage of one detection. */
 export interface Timings {
+  /** Time waiting for a worker; set by the admission queue, absent in-process. */
+  queue?: number;
   decode: number;
   preprocess: number;
   infer: number;

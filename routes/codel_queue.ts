@@ -120,6 +120,14 @@ export class CodelQueue {
     return this.#inFlight;
   }
 
+  /**
+   * True when an arrival now would be rejected for a full queue: lets a handler refuse before
+   * it reads (and waits for) the request body.
+   */
+  get full(): boolean {
+    return this.#waiters.size >= this.#maxLength && this.#inFlight >= this.#concurrency;
+  }
+
   /** A snapshot of the counters. */
   get stats(): CodelQueueStats {
     return {
@@ -173,18 +181,7 @@ export class CodelQueue {
     // Let CoDel look at the head first: a stuck pool dispatches nothing, so arrivals are the
     // only moments at which it can shed.
     this.#control(now);
-    if (this.#waiters.size >= this.#maxLength && this.#inFlight >= this.#concurrency) {
-      this.#shed++;
-      this.#shedFull++;
-      const retry = this.retryAfterSeconds();
-      return Promise.reject(
-        new AppError(
-          "overloaded",
-          `Server is overloaded: ${this.#waiters.size} requests already waiting; retry in ${retry} s`,
-          { retryAfter: retry },
-        ),
-      );
-    }
+    if (this.full) return Promise.reject(this.#rejectFull());
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => {
         // Removed now, not when it reaches the head, so it neither holds a place nor a worker.
@@ -208,6 +205,26 @@ export class CodelQueue {
       this.#waiters.add(waiter);
       this.#pump(now);
     });
+  }
+
+  /**
+   * Throws the queue-full rejection (and counts it) when an arrival now would be refused, so a
+   * handler can shed before reading the body; returns otherwise.
+   */
+  checkAdmission(): void {
+    this.#control(this.#now());
+    if (this.full) throw this.#rejectFull();
+  }
+
+  #rejectFull(): AppError {
+    this.#shed++;
+    this.#shedFull++;
+    const retry = this.retryAfterSeconds();
+    return new AppError(
+      "overloaded",
+      `Server is overloaded: ${this.#waiters.size} requests already waiting; retry in ${retry} s`,
+      { retryAfter: retry },
+    );
   }
 
   /** Frees a slot; `serviceMs` is how long the job ran, absent when it never ran. */

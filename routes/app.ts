@@ -1,0 +1,88 @@
+/** Builds the Hono app: observation, admission control, one sub-app per area, one error renderer. */
+import { Hono } from "hono";
+import type { Config } from "../config.ts";
+import { AppError } from "../inference/errors.ts";
+import type { PoolStats } from "../inference/pool.ts";
+import { detectionGuards, queuedService } from "./admission.ts";
+import { CodelQueue } from "./codel_queue.ts";
+import type { DetectService } from "./deps.ts";
+import { renderError } from "./errors.ts";
+import { observe } from "./observe.ts";
+import { opsRoutes } from "./ops.ts";
+import { pageRoutes } from "./pages.tsx";
+import { createServiceMetrics } from "./service_metrics.ts";
+
+export type AppConfig = Pick<
+  Config,
+  | "RATE_LIMIT_RATE"
+  | "RATE_LIMIT_BURST"
+  | "TRUST_PROXY"
+  | "MAX_BODY_BYTES"
+  | "QUEUE_MAX"
+  | "QUEUE_TARGET_MS"
+  | "QUEUE_INTERVAL_MS"
+  | "LOG_REQUESTS"
+>;
+
+export interface AppDeps {
+  config: AppConfig;
+  /** Runs detections (pool or in-isolate); the app puts it behind the admission queue. */
+  service: DetectService;
+  /** How many detections the service runs at once (the pool size). */
+  concurrency: number;
+  ready: () => boolean;
+  poolStats?: () => PoolStats;
+  /** Clock in ms for the rate limiter and the queue; tests pass a fake one. */
+  now?: () => number;
+  /** Log sink override (tests capture lines); default stdout when LOG_REQUESTS is on. */
+  log?: ((line: string) => void) | null;
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const { config } = deps;
+  const now = deps.now ?? Date.now;
+  const metricsSources = {
+    queue: () => queue.stats,
+    pool: deps.poolStats,
+  };
+  const metrics = createServiceMetrics(metricsSources);
+  const queue = new CodelQueue({
+    concurrency: deps.concurrency,
+    maxLength: config.QUEUE_MAX,
+    target: config.QUEUE_TARGET_MS,
+    interval: config.QUEUE_INTERVAL_MS,
+    now,
+    onSojourn: (ms) => metrics.sojournSeconds.observe(ms / 1000),
+  });
+  const detector = queuedService(deps.service, queue, {
+    now,
+    onTimings: metrics.observeTimings,
+  });
+  const guards = detectionGuards({
+    queue,
+    rate: config.RATE_LIMIT_RATE,
+    burst: config.RATE_LIMIT_BURST,
+    trustProxy: config.TRUST_PROXY,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    now,
+  });
+
+  const app = new Hono();
+  app.use(
+    observe({
+      metrics,
+      log: deps.log !== undefined ? deps.log : config.LOG_REQUESTS ? undefined : null,
+    }),
+  );
+  app.use("/detect", guards);
+  app.route("/", opsRoutes({ ready: deps.ready, metrics }));
+  app.route("/", pageRoutes({ detector }));
+  app.notFound((c) =>
+    renderError(
+      new AppError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`),
+      c,
+    )
+  );
+  app.onError(renderError);
+  return app;
+}
