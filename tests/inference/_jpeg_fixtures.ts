@@ -2,9 +2,9 @@
 
 import encode from "@jsquash/jpeg/encode.js";
 
-/** Read relative to the repo root, the cwd of `deno test`. */
-export const BUS = "../shared/assets/images/bus.jpg";
-export const FOOD = "../shared/assets/hotdog";
+/** Fetched by the asset step; read relative to the repo root, the cwd of `deno test`. */
+export const BUS = "tests/data/images/bus.jpg";
+export const FOOD = "tests/data/hotdog";
 
 export const bus = (): Uint8Array => Deno.readFileSync(BUS);
 

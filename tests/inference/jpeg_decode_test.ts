@@ -203,7 +203,7 @@ Deno.test("decodeJpeg() keeps libjpeg's messages out of the process's stderr", a
   };
   const fixtures = `
     const bus = Deno.readFileSync(${
-    JSON.stringify(Deno.realPathSync("../shared/assets/images/bus.jpg"))
+    JSON.stringify(Deno.realPathSync("tests/data/images/bus.jpg"))
   });
     const quant = bus.slice();
     for (let p = 2; ; p += 2 + ((quant[p + 2] << 8) | quant[p + 3])) {
