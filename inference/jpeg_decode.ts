@@ -58,6 +58,13 @@ export async function decodeJpeg(
   return { info, width: image.width, height: image.height, data: image.data };
 }
 
+/** Compiles and instantiates the decoder now, so the first request does not pay for it. */
+export async function warmJpegDecoder(): Promise<void> {
+  await serialised(async () => {
+    live ??= await instantiate();
+  });
+}
+
 /** A snapshot of the decoder's counters. */
 export function jpegDecoderStats(): JpegDecoderStats {
   return { ...stats, heapBytes: live?.HEAPU8.buffer.byteLength ?? 0 };

@@ -48,12 +48,18 @@ export function detectionGuards(options: AdmissionOptions): MiddlewareHandler {
 /**
  * Puts a service behind the CoDel queue: at most `concurrency` detections run at once, the rest
  * wait (or are shed), and a request whose client left is dropped before it reaches a worker.
- * The wait is reported as `timings.queue` and included in `timings.total`.
+ * The wait is reported as `timings.queue` and included in `timings.total`. The JPEG probe runs
+ * first, in microseconds, so a hostile upload never takes a place in the queue or a worker.
  */
 export function queuedService(
   service: DetectService,
   queue: CodelQueue,
-  hooks: { now?: () => number; onTimings?: (t: Timings) => void } = {},
+  hooks: {
+    now?: () => number;
+    onTimings?: (t: Timings) => void;
+    /** Checks the bytes before they take a place in the queue; throws to refuse them. */
+    probe?: (bytes: Uint8Array) => void;
+  } = {},
 ): DetectService {
   const now = hooks.now ?? performance.now.bind(performance);
   return {
@@ -62,6 +68,7 @@ export function queuedService(
     },
     async detect(bytes, options = {}) {
       const { signal, ...rest } = options;
+      hooks.probe?.(bytes);
       const enqueued = now();
       let started = enqueued;
       const result = await queue.run(() => {

@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import type { Config } from "../config.ts";
 import { AppError } from "../inference/errors.ts";
+import { probeJpeg } from "../inference/jpeg_probe.ts";
 import type { PoolStats } from "../inference/pool.ts";
 import { detectionGuards, queuedService } from "./admission.ts";
 import { CodelQueue } from "./codel_queue.ts";
@@ -22,6 +23,8 @@ export type AppConfig = Pick<
   | "QUEUE_TARGET_MS"
   | "QUEUE_INTERVAL_MS"
   | "LOG_REQUESTS"
+  | "MAX_PIXELS"
+  | "MAX_SIDE"
 >;
 
 export interface AppDeps {
@@ -54,9 +57,11 @@ export function createApp(deps: AppDeps): Hono {
     now,
     onSojourn: (ms) => metrics.sojournSeconds.observe(ms / 1000),
   });
+  const limits = { maxPixels: config.MAX_PIXELS, maxSide: config.MAX_SIDE };
   const detector = queuedService(deps.service, queue, {
     now,
     onTimings: metrics.observeTimings,
+    probe: (bytes) => void probeJpeg(bytes, limits),
   });
   const guards = detectionGuards({
     queue,
