@@ -37,6 +37,23 @@ const bool = z.string().trim().toLowerCase().transform((s, ctx) => {
   ctx.addIssue({ code: "custom", message: `expected true or false, got ${JSON.stringify(s)}` });
   return z.NEVER;
 });
+// Comma-separated lists; blanks around items and empty items are ignored, so "" means none.
+const list = (item: z.ZodString) =>
+  z.string().transform((s) => s.split(",").map((v) => v.trim()).filter((v) => v !== ""))
+    .pipe(z.array(item));
+// Browsers send the Origin header as scheme://host[:port]; anything else could never match.
+const origin = z.string().refine((o) => {
+  if (o === "*") return true;
+  try {
+    return new URL(o).origin === o;
+  } catch {
+    return false;
+  }
+}, { message: "expected * or origins like https://example.com (scheme, host, optional port)" });
+// Keys travel in a header and a form field: visible ASCII only, no spaces.
+const apiKey = z.string().regex(/^[\x21-\x7e]+$/, {
+  message: "API keys must be visible ASCII characters without spaces",
+});
 
 export const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
@@ -54,7 +71,7 @@ export const ConfigSchema = z.object({
     Math.max(1, navigator.hardwareConcurrency || 1),
   ),
   JOB_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-  QUEUE_MAX: z.coerce.number().int().min(0).default(32),
+  QUEUE_MAX: z.coerce.number().int().min(0).default(8),
   QUEUE_TARGET_MS: z.coerce.number().min(1).default(100),
   QUEUE_INTERVAL_MS: z.coerce.number().min(1).default(1000),
   RATE_LIMIT_RATE: z.coerce.number().positive().default(10),
@@ -63,6 +80,10 @@ export const ConfigSchema = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
   LOG_REQUESTS: bool.default(true),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Origins allowed to call the APIs from a browser (CORS); empty: CORS off. */
+  CORS_ORIGINS: list(origin).default([]),
+  /** When set, the APIs require one of these keys; empty: the APIs are open. */
+  API_KEYS: list(apiKey).default([]),
 });
 
 export type Config = Readonly<z.output<typeof ConfigSchema>>;

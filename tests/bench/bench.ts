@@ -2,6 +2,9 @@
 import { parseArgs } from "node:util";
 import { benchStages } from "./stages.ts";
 import { listPhotos } from "../_photos.ts";
+import { benchLoad } from "./load.ts";
+import { benchModelOnly } from "./model_only.ts";
+import { snapshotJpeg } from "./_snapshot.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -38,6 +41,24 @@ if (want("stages")) {
   report.stages = rows;
   log(`\nPer-stage medians, ms (${images.length} images x ${rounds} rounds, in-process, 1 thread)`);
   if (!args.values.json) console.table(rows);
+}
+
+if (want("model")) {
+  const rows = await benchModelOnly("models/yolov5n.onnx", {
+    sizes: [320, 640],
+    runs: 10 * rounds,
+  });
+  report.modelOnly = rows;
+  log("\nModel only, ms (median): onnxruntime-web WASM vs onnxruntime-node native, 1 thread each");
+  if (!args.values.json) console.table(rows);
+}
+
+if (want("load")) {
+  const snapshot = await snapshotJpeg("tests/data/images/bus.jpg");
+  const result = await benchLoad(snapshot, { clients: 24, seconds: 20, workers: 2 });
+  report.load = result;
+  log(`\nLoad: ${result.clients} clients for ${result.seconds} s on ${result.workers} workers`);
+  if (!args.values.json) console.table([result]);
 }
 
 if (args.values.json) console.log(JSON.stringify(report, null, 2));

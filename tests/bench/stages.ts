@@ -32,7 +32,7 @@ export async function benchStages(
       for (const img of images) samples.push((await detector.detect(img)).timings);
     }
     await detector.close();
-    const m = (k: keyof Timings) => round(median(samples.map((s) => s[k])));
+    const m = (k: keyof Timings) => round(median(samples.map((s) => s[k] ?? 0)));
     rows.push({
       size: `${size.width}x${size.height}`,
       images: images.length,
