@@ -1,0 +1,52 @@
+/** Exact markup of the verdict banner in its three states, and its screen-reader region. */
+import assert from "node:assert/strict";
+import { Verdict, verdictState, VerdictStatus } from "../../../routes/views/verdict.tsx";
+
+const CHECK = '<span class="verdict-badge" aria-hidden="true"><svg viewBox="0 0 24 24" width="24"' +
+  ' height="24"><path d="M5 12.5l4.5 4.5L19 7.5"></path></svg></span>';
+const CROSS = '<span class="verdict-badge" aria-hidden="true"><svg viewBox="0 0 24 24" width="24"' +
+  ' height="24"><path d="M6.5 6.5l11 11M17.5 6.5l-11 11"></path></svg></span>';
+
+Deno.test("Verdict renders each state exactly", async (t) => {
+  await t.step("before any answer it is pending and asks for food", () => {
+    assert.equal(
+      String(<Verdict />),
+      '<div id="verdict" class="verdict" data-verdict="pending">' +
+        '<p class="verdict-word">Hotdog?</p>' +
+        '<p class="verdict-score">Point the camera at food</p></div>',
+    );
+  });
+
+  await t.step("a hot dog says Hotdog with its score as a percentage and a check", () => {
+    assert.equal(
+      String(<Verdict result={{ hotdog: true, hotdogScore: 0.8765 }} />),
+      '<div id="verdict" class="verdict" data-verdict="hotdog" data-score="0.876">' +
+        '<p class="verdict-word">Hotdog</p>' +
+        '<p class="verdict-score">hot dog score 88%</p>' + CHECK + "</div>",
+    );
+  });
+
+  await t.step("anything else says Not Hotdog with a cross, marked for an out-of-band swap", () => {
+    assert.equal(
+      String(<Verdict result={{ hotdog: false, hotdogScore: 0.031 }} oob />),
+      '<div id="verdict" class="verdict" data-verdict="not-hotdog" data-score="0.031"' +
+        ' hx-swap-oob="true">' +
+        '<p class="verdict-word">Not Hotdog</p>' +
+        '<p class="verdict-score">hot dog score 3%</p>' + CROSS + "</div>",
+    );
+  });
+});
+
+Deno.test("verdictState() follows the detector's hotdog flag, not the score", () => {
+  assert.equal(verdictState(), "pending");
+  assert.equal(verdictState({ hotdog: true, hotdogScore: 0.25 }), "hotdog");
+  assert.equal(verdictState({ hotdog: false, hotdogScore: 0.9 }), "not-hotdog");
+});
+
+Deno.test("VerdictStatus is an empty polite status region for announcements", () => {
+  assert.equal(
+    String(<VerdictStatus />),
+    '<p id="verdict-status" class="sr-only" role="status" aria-live="polite"' +
+      ' aria-atomic="true"></p>',
+  );
+});
