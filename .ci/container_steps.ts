@@ -96,6 +96,7 @@ const child = new Deno.Command(cmd[0], {
   stdout: "inherit",
   stderr: "inherit",
 }).spawn();
+let failure: unknown;
 try {
   const url = `http://127.0.0.1:${port}`;
   let readyMs = 0;
@@ -118,10 +119,12 @@ try {
   await res.body?.cancel();
   if (res.status !== 200) throw new Error(`container detection answered ${res.status}`);
   console.log(`container steps: ready in ${Math.round(readyMs)} ms, healthcheck ok, detection 200`);
-} finally {
-  child.kill("SIGTERM");
-  const status = await child.status;
-  await Deno.remove(root, { recursive: true });
-  if (status.code !== 0) throw new Error(`container CMD exited ${status.code} after SIGTERM`);
-  console.log("container steps: SIGTERM -> exit 0");
+} catch (err) {
+  failure = err;
 }
+child.kill("SIGTERM");
+const status = await child.status;
+await Deno.remove(root, { recursive: true });
+if (failure) throw failure;
+if (status.code !== 0) throw new Error(`container CMD exited ${status.code} after SIGTERM`);
+console.log("container steps: SIGTERM -> exit 0");
