@@ -5,6 +5,7 @@ import { encodeBase64 } from "./_base64.ts";
 import { DEFAULTS, parseInputSize } from "../config.ts";
 import { AppError, toAppError } from "./errors.ts";
 import { loadDetector } from "./load_detector.ts";
+import { remoteDetector, RemoteError, UnreachableError } from "./remote_detector.ts";
 import type { DetectResult } from "./types.ts";
 import { Overlay } from "../routes/views/overlay.tsx";
 
@@ -14,6 +15,8 @@ Detects objects in JPEG images and prints one JSON object per input, one per lin
   {"file": "bus.jpg", "width": 810, "height": 1080, "hotdog": false, "detections": [...], ...}
 An input that fails prints {"file": ..., "error": {"code": ..., "message": ...}}; the others go
 on, and the exit code is 1 if any failed. "-" reads one image from standard input.
+With --url the images go to a running server instead, which answers with its model; a server
+that cannot be reached stops the run with exit code 2.
 
 Options:
   --size N|WxH    model input size, multiples of 32 (default ${DEFAULTS.INPUT_SIZE.width})
@@ -23,6 +26,9 @@ Options:
   --model PATH    ONNX model (default ${DEFAULTS.MODEL_PATH})
   --svg           also write an annotated SVG per input (FILE.svg, or stdin.svg)
   --svg-dir DIR   write the SVGs into DIR instead of beside each input
+  --url URL       send the images to the server at URL (e.g. http://localhost:8000);
+                  --conf, --iou and --max are passed on, the server's defaults otherwise
+  --api-key KEY   with --url: the server's API key (sent as Authorization: Bearer KEY)
   -h, --help      this text`;
 
 /** What one input produced: the line to print, and the SVG to write if asked. */
@@ -30,8 +36,8 @@ export type CliLine =
   & { file: string }
   & (DetectResult | { error: { code: string; message: string } });
 
-function parseUnit(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
+function parseUnit(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
   const v = Number(text);
   if (text.trim() === "" || !(v >= 0 && v <= 1)) {
     throw new AppError(
@@ -56,6 +62,8 @@ export async function main(args: string[]): Promise<number> {
         model: { type: "string" },
         svg: { type: "boolean" },
         "svg-dir": { type: "string" },
+        url: { type: "string" },
+        "api-key": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -72,23 +80,39 @@ export async function main(args: string[]): Promise<number> {
     console.error(`detect: no input files\n\n${USAGE}`);
     return 2;
   }
-  let detector;
+  let detector: { detect(bytes: Uint8Array): Promise<DetectResult>; close(): Promise<void> };
   try {
-    const max = values.max === undefined ? DEFAULTS.MAX_DETECTIONS : Number(values.max);
-    if (!Number.isInteger(max) || max < 1) {
+    const max = values.max === undefined ? undefined : Number(values.max);
+    if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
       throw new AppError(
         "invalid_parameter",
         `Cannot use --max ${values.max}: expected a whole number >= 1`,
       );
     }
-    detector = await loadDetector({
-      ...DEFAULTS,
-      MODEL_PATH: values.model ?? DEFAULTS.MODEL_PATH,
-      INPUT_SIZE: values.size ? parseInputSize(values.size) : DEFAULTS.INPUT_SIZE,
-      CONF_THRESHOLD: parseUnit("conf", values.conf, DEFAULTS.CONF_THRESHOLD),
-      IOU_THRESHOLD: parseUnit("iou", values.iou, DEFAULTS.IOU_THRESHOLD),
-      MAX_DETECTIONS: max,
-    });
+    const conf = parseUnit("conf", values.conf);
+    const iou = parseUnit("iou", values.iou);
+    if (values.url !== undefined) {
+      if (values.size !== undefined || values.model !== undefined) {
+        throw new AppError(
+          "invalid_parameter",
+          "Cannot use --size or --model with --url: the server runs its own model",
+        );
+      }
+      const remote = remoteDetector(values.url, { conf, iou, max, apiKey: values["api-key"] });
+      detector = { detect: remote.detect, close: () => Promise.resolve() };
+    } else {
+      if (values["api-key"] !== undefined) {
+        throw new AppError("invalid_parameter", "Cannot use --api-key without --url");
+      }
+      detector = await loadDetector({
+        ...DEFAULTS,
+        MODEL_PATH: values.model ?? DEFAULTS.MODEL_PATH,
+        INPUT_SIZE: values.size ? parseInputSize(values.size) : DEFAULTS.INPUT_SIZE,
+        CONF_THRESHOLD: conf ?? DEFAULTS.CONF_THRESHOLD,
+        IOU_THRESHOLD: iou ?? DEFAULTS.IOU_THRESHOLD,
+        MAX_DETECTIONS: max ?? DEFAULTS.MAX_DETECTIONS,
+      });
+    }
   } catch (err) {
     console.error(`detect: ${(err as Error).message}`);
     return 2;
@@ -104,7 +128,13 @@ export async function main(args: string[]): Promise<number> {
       bytes = file === "-" ? await readStdin() : await readInput(file);
       line = { file, ...(await detector.detect(bytes)) };
     } catch (err) {
-      const e = toAppError(err);
+      if (err instanceof UnreachableError) {
+        // Every other file would fail the same way: one clear line, not one per file.
+        console.error(`detect: ${err.message}`);
+        await detector.close();
+        return 2;
+      }
+      const e = err instanceof RemoteError ? err : toAppError(err);
       line = { file, error: { code: e.code, message: e.message } };
       failed++;
     }

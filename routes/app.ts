@@ -5,12 +5,16 @@ import { AppError } from "../inference/errors.ts";
 import { probeJpeg } from "../inference/jpeg_probe.ts";
 import type { PoolStats } from "../inference/pool.ts";
 import { detectionGuards, queuedService } from "./admission.ts";
+import { apiCors, apiRoutes } from "./api.ts";
+import { apiKeyAuth, apiKeyId, keyRing } from "./auth.ts";
 import { CodelQueue } from "./codel_queue.ts";
+import { compatDetectionPaths, compatRoutes, deepStackErrors } from "./compat.ts";
 import type { DetectService } from "./deps.ts";
 import { renderError } from "./errors.ts";
 import { observe } from "./observe.ts";
 import { opsRoutes } from "./ops.ts";
 import { pageRoutes } from "./pages.tsx";
+import { clientKey } from "./rate_limit.ts";
 import { createServiceMetrics } from "./service_metrics.ts";
 
 export type AppConfig = Pick<
@@ -25,6 +29,8 @@ export type AppConfig = Pick<
   | "LOG_REQUESTS"
   | "MAX_PIXELS"
   | "MAX_SIDE"
+  | "CORS_ORIGINS"
+  | "API_KEYS"
 >;
 
 export interface AppDeps {
@@ -63,12 +69,17 @@ export function createApp(deps: AppDeps): Hono {
     onTimings: metrics.observeTimings,
     probe: (bytes) => void probeJpeg(bytes, limits),
   });
+  const keys = keyRing(config.API_KEYS);
+  const address = clientKey({ trustProxy: config.TRUST_PROXY });
   const guards = detectionGuards({
     queue,
     rate: config.RATE_LIMIT_RATE,
     burst: config.RATE_LIMIT_BURST,
     trustProxy: config.TRUST_PROXY,
     maxBodyBytes: config.MAX_BODY_BYTES,
+    // A client that proved an API key (checked before the guards) is limited as that key,
+    // wherever it connects from; everyone else by address.
+    key: (c) => apiKeyId(c) ?? address(c),
     now,
   });
 
@@ -79,9 +90,25 @@ export function createApp(deps: AppDeps): Hono {
       log: deps.log !== undefined ? deps.log : config.LOG_REQUESTS ? undefined : null,
     }),
   );
+  // CORS first: preflights carry no key and must be answered before auth.
+  if (config.CORS_ORIGINS.length > 0) {
+    const cors = apiCors(config.CORS_ORIGINS);
+    for (const path of ["/api/*", "/v1/*", "/openapi.json"]) app.use(path, cors);
+  }
+  // Everything under /v1 answers errors in DeepStack's shape, also the guards' 429/503/413.
+  app.use("/v1/*", deepStackErrors());
+  // API keys guard the APIs, not the camera page, its /detect, the docs or ops. The header is
+  // checked before the guards, so a bad key costs neither a token nor a body read; DeepStack
+  // clients may instead send the key in the form, which the compat handlers check.
+  app.use("/api/v1/*", apiKeyAuth({ keys }));
+  app.use("/v1/vision/*", apiKeyAuth({ keys, allowMissing: true }));
   app.use("/detect", guards);
+  app.use("/api/v1/detect", guards);
+  for (const path of compatDetectionPaths(deps.service.info.name)) app.use(path, guards);
   app.route("/", opsRoutes({ ready: deps.ready, metrics }));
   app.route("/", pageRoutes({ detector }));
+  app.route("/", apiRoutes({ detector, maxBodyBytes: config.MAX_BODY_BYTES, auth: keys.size > 0 }));
+  app.route("/", compatRoutes({ detector, keys }));
   app.notFound((c) =>
     renderError(
       new AppError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`),

@@ -4,6 +4,7 @@ import { benchStages } from "./stages.ts";
 import { listPhotos } from "../_photos.ts";
 import { benchLoad } from "./load.ts";
 import { benchModelOnly } from "./model_only.ts";
+import { benchCompatLatency } from "./compat_latency.ts";
 import { snapshotJpeg } from "./_snapshot.ts";
 
 const args = parseArgs({
@@ -51,6 +52,13 @@ if (want("model")) {
   report.modelOnly = rows;
   log("\nModel only, ms (median): onnxruntime-web WASM vs onnxruntime-node native, 1 thread each");
   if (!args.values.json) console.table(rows);
+}
+
+if (want("compat")) {
+  const r = await benchCompatLatency({ requests: 100 * rounds });
+  report.compat = r;
+  log("\nDeepStack route, 320x320 frame, 1 worker, sequential (ms)");
+  if (!args.values.json) console.table([r]);
 }
 
 if (want("load")) {

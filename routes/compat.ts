@@ -1,0 +1,212 @@
+/** The DeepStack / CodeProject.AI object detection API, for Frigate, Home Assistant, Blue Iris & co. */
+import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { AppError, toAppError } from "../inference/errors.ts";
+import type { DetectResult } from "../inference/types.ts";
+import {
+  DEEPSTACK_ERRORS,
+  DEEPSTACK_MIN_CONFIDENCE,
+  DeepStackError,
+  DeepStackForm,
+  type DeepStackResponse,
+} from "./api_schemas.ts";
+import { apiKeyId, type KeyRing, setApiKeyId } from "./auth.ts";
+import { bodyLimit } from "./body_limit.ts";
+import type { DetectService } from "./deps.ts";
+import { serverTiming } from "./server_timing.ts";
+
+/**
+ * Frigate's deepstack detector copies predictions into a fixed 20-row array and fails on a
+ * 21st, so never send more; best first, the 20 kept are the 20 that matter.
+ */
+export const MAX_PREDICTIONS = 20;
+
+// The list route's form carries at most an api_key: no reason to accept a big body there.
+const LIST_BODY_LIMIT = 64 * 1024;
+
+// Errors about the image's content: DeepStack answers all of them 400 "invalid image file".
+const INVALID_IMAGE = new Set([
+  "empty_input",
+  "not_jpeg",
+  "unsupported_jpeg",
+  "corrupt_jpeg",
+  "zero_dimensions",
+]);
+// Errors about where the image should be: DeepStack's 400 "No valid image file found".
+const NO_IMAGE = new Set(["missing_field", "unsupported_media_type"]);
+
+/** The DeepStack-shaped body and status for an error, from the same AppError as everywhere. */
+export function deepStackError(err: unknown): { status: number; body: DeepStackError } {
+  const e = toAppError(err);
+  const body = (error: string) => ({ success: false as const, error, duration: 0 });
+  if (e.code === "unauthorized") return { status: 401, body: body(DEEPSTACK_ERRORS.badKey) };
+  if (NO_IMAGE.has(e.code)) return { status: 400, body: body(DEEPSTACK_ERRORS.noImage) };
+  if (INVALID_IMAGE.has(e.code)) {
+    // DeepStack's words first (tools may show them), then ours, which say what to fix.
+    return { status: 400, body: body(`${DEEPSTACK_ERRORS.invalidImage}: ${e.message}`) };
+  }
+  // Internal failures keep their details in the server log, as DeepStack does.
+  if (e.status === 500) {
+    return { status: e.status, body: body(DEEPSTACK_ERRORS.server) };
+  }
+  return { status: e.status, body: body(e.message) };
+}
+
+/** Renders any error as DeepStack does: `{"success": false, "error", "duration": 0}`. */
+export function renderDeepStackError(err: unknown, c: Context): Response {
+  if (toAppError(err).code === "internal") console.error(err);
+  return deepStackResponse(err, c);
+}
+
+function deepStackResponse(err: unknown, c: Context): Response {
+  const e = toAppError(err);
+  const { status, body } = deepStackError(e);
+  if (e.retryAfter !== undefined) {
+    c.header("Retry-After", String(Math.max(1, Math.ceil(e.retryAfter))));
+  }
+  return c.json(body, status as 400);
+}
+
+/**
+ * Re-renders errors raised in front of the compat handlers (API key, rate limit, full queue,
+ * body limit: middleware that the app's one renderer answered in the native shape) in
+ * DeepStack's shape, so every answer under /v1 is one a DeepStack client can read.
+ */
+export function deepStackErrors(): MiddlewareHandler {
+  return async function deepStackErrors(c, next) {
+    await next();
+    // Already logged by whichever renderer answered first: only the shape changes here.
+    if (c.error) c.res = deepStackResponse(c.error, c);
+  };
+}
+
+/** The paths that run detections, for the app to put behind the admission guards. */
+export function compatDetectionPaths(modelName: string): string[] {
+  return ["/v1/vision/detection", `/v1/vision/custom/${modelName}`];
+}
+
+export interface CompatDeps {
+  detector: DetectService;
+  keys: KeyRing;
+}
+
+export function compatRoutes(deps: CompatDeps): Hono {
+  const { detector, keys } = deps;
+  const app = new Hono();
+  app.onError(renderDeepStackError);
+
+  // Liveness as CodeProject.AI answers it; Blue Iris and Agent DVR poll these.
+  for (const path of ["/v1/status/ping", "/v1/server/status/ping"]) {
+    app.get(path, (c) => {
+      c.header("Cache-Control", "no-store");
+      return c.json({ success: true as const });
+    });
+  }
+
+  app.post("/v1/vision/custom/list", bodyLimit({ maxBytes: LIST_BODY_LIMIT }), async (c) => {
+    const form = await readForm(c, { required: false });
+    checkFormKey(c, keys, form);
+    return c.json({ success: true as const, models: [detector.info.name] });
+  });
+
+  const detect = async (c: Context) => {
+    const form = await readForm(c, { required: true });
+    // DeepStack's order: the key, then the image, then min_confidence.
+    checkFormKey(c, keys, form);
+    const parsed = DeepStackForm.safeParse({
+      image: form.get("image") ?? undefined,
+      min_confidence: form.get("min_confidence") ?? undefined,
+    });
+    if (!parsed.success) {
+      const imageIssue = parsed.error.issues.find((i) => i.path[0] === "image");
+      if (imageIssue) throw new AppError("missing_field", DEEPSTACK_ERRORS.noImage);
+      throw new AppError("invalid_parameter", parsed.error.issues[0].message);
+    }
+    const { image, min_confidence } = parsed.data;
+    if (image.size === 0) throw new AppError("empty_input", "the image file is empty (0 bytes)");
+    const bytes = new Uint8Array(await image.arrayBuffer());
+    const result = await detector.detect(bytes, {
+      conf: min_confidence ?? DEEPSTACK_MIN_CONFIDENCE,
+      maxDetections: MAX_PREDICTIONS,
+      signal: c.req.raw.signal,
+    });
+    c.header("Server-Timing", serverTiming(result.timings));
+    c.header("Cache-Control", "no-store");
+    return c.json(toDeepStack(result));
+  };
+  app.post("/v1/vision/detection", detect);
+  app.post("/v1/vision/custom/:model", (c) => {
+    const model = c.req.param("model");
+    if (model !== detector.info.name) {
+      throw new AppError(
+        "not_found",
+        `No custom model ${JSON.stringify(model)}: this server runs ${detector.info.name} ` +
+          "(POST /v1/vision/custom/list lists it)",
+      );
+    }
+    return detect(c);
+  });
+
+  return app;
+}
+
+/** The detector's result as DeepStack predictions plus CodeProject.AI's extra fields. */
+export function toDeepStack(result: DetectResult): DeepStackResponse {
+  const predictions = result.detections.slice(0, MAX_PREDICTIONS).map((d) => ({
+    label: d.label,
+    confidence: d.score,
+    // DeepStack and CodeProject.AI both write int(x): truncation toward zero.
+    x_min: Math.trunc(d.box.x1),
+    y_min: Math.trunc(d.box.y1),
+    x_max: Math.trunc(d.box.x2),
+    y_max: Math.trunc(d.box.y2),
+  }));
+  const labels = predictions.map((p) => p.label);
+  const message = labels.length === 0
+    ? "No objects found"
+    : `Found ${labels.slice(0, 3).join(", ")}${labels.length > 3 ? "..." : ""}`;
+  const t = result.timings;
+  return {
+    success: true,
+    predictions,
+    duration: 0,
+    message,
+    count: predictions.length,
+    inferenceMs: Math.trunc(t.infer),
+    processMs: Math.trunc(t.decode + t.preprocess + t.infer + t.postprocess),
+  };
+}
+
+/**
+ * The request's multipart form. Anything else (a raw body, JSON, a broken multipart) is, as
+ * for DeepStack, a request without an image: 400 "No valid image file found". When the form
+ * is optional, a request without a body gives an empty form.
+ */
+async function readForm(c: Context, options: { required: boolean }): Promise<FormData> {
+  const type = c.req.header("Content-Type") ?? "";
+  const isForm = /^multipart\/form-data\s*;/i.test(type) ||
+    /^application\/x-www-form-urlencoded\b/i.test(type);
+  if (!isForm) {
+    if (!options.required) return new FormData();
+    throw new AppError("unsupported_media_type", DEEPSTACK_ERRORS.noImage);
+  }
+  try {
+    return await c.req.raw.formData();
+  } catch (err) {
+    // The body limit's own error must win: it is a 413, not a malformed form.
+    if (err instanceof AppError) throw err;
+    if ((err as Error)?.cause instanceof AppError) throw (err as Error).cause;
+    throw new AppError("missing_field", DEEPSTACK_ERRORS.noImage, { cause: err });
+  }
+}
+
+/**
+ * With keys configured, a request that did not prove one in the Authorization header (checked
+ * before the body, by the app's middleware) must send it in the `api_key` form field.
+ */
+function checkFormKey(c: Context, keys: KeyRing, form: FormData): void {
+  if (keys.size === 0 || apiKeyId(c) !== undefined) return;
+  const value = form.get("api_key");
+  const index = keys.match(typeof value === "string" ? value : undefined);
+  if (index < 0) throw new AppError("unauthorized", DEEPSTACK_ERRORS.badKey);
+  setApiKeyId(c, index);
+}

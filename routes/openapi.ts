@@ -1,0 +1,234 @@
+/** Builds the OpenAPI 3.1 document from the zod schemas the routes validate with. */
+import { z } from "zod";
+import {
+  Box,
+  DeepStackError,
+  DeepStackForm,
+  DeepStackModelList,
+  DeepStackPing,
+  DeepStackPrediction,
+  DeepStackResponse,
+  DetectForm,
+  Detection,
+  DetectQuery,
+  DetectResponse,
+  ErrorResponse,
+  InputSize,
+  ModelResponse,
+  Timings,
+} from "./api_schemas.ts";
+
+type Json = Record<string, unknown>;
+
+export interface OpenApiOptions {
+  /** The model's name, for the custom-model path. */
+  modelName: string;
+  /** API keys are configured: the APIs require a Bearer token. */
+  auth: boolean;
+}
+
+// OpenAPI 3.1 schemas are JSON Schema 2020-12, which is zod's default target, so zod's output
+// is used as is; only the per-document keywords go.
+function clean(schema: Json): Json {
+  const { $schema: _s, $id: _i, ...rest } = schema;
+  return rest;
+}
+
+/** A request schema (zod's input side: what clients send). */
+const input = (schema: z.ZodType) => clean(z.toJSONSchema(schema, { io: "input" }) as Json);
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (name: string, description: string, headers?: Json) => ({
+  description,
+  ...(headers ? { headers } : {}),
+  content: { "application/json": { schema: ref(name) } },
+});
+
+const RETRY_AFTER = {
+  "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "integer" } },
+};
+const SERVER_TIMING = {
+  "Server-Timing": {
+    description: "Milliseconds per stage: queue, decode, preprocess, infer, postprocess, total.",
+    schema: { type: "string" },
+  },
+};
+
+/** The error statuses a detection can answer, and when. */
+const DETECT_ERRORS: [number, string][] = [
+  [400, "Bad request: no image, an empty one, or a bad parameter."],
+  [401, "API keys are configured and the request has none or a wrong one."],
+  [413, "The body or the image (pixels, side) is over the limit."],
+  [415, "Not a JPEG, or a JPEG kind the decoder refuses (CMYK, arithmetic coding)."],
+  [422, "Claims to be a JPEG but is broken (truncated, zero size)."],
+  [429, "Rate limited; see Retry-After and the RateLimit headers."],
+  [503, "Overloaded, warming up or timed out; see Retry-After."],
+  [500, "A server fault."],
+];
+
+function errorResponses(schema: string, statuses: [number, string][]): Json {
+  return Object.fromEntries(
+    statuses.map(([status, description]) => [
+      String(status),
+      json(schema, description, status === 429 || status === 503 ? RETRY_AFTER : undefined),
+    ]),
+  );
+}
+
+/** The OpenAPI 3.1 document of both APIs, for `GET /openapi.json`. */
+export function openApiDocument(options: OpenApiOptions): Json {
+  // Named schemas become components and are referenced by $ref wherever they occur.
+  const named = z.registry<{ id: string }>();
+  const components: [string, z.ZodType][] = [
+    ["DetectResponse", DetectResponse],
+    ["Detection", Detection],
+    ["Box", Box],
+    ["Timings", Timings],
+    ["InputSize", InputSize],
+    ["ModelResponse", ModelResponse],
+    ["Error", ErrorResponse],
+    ["DeepStackResponse", DeepStackResponse],
+    ["DeepStackPrediction", DeepStackPrediction],
+    ["DeepStackError", DeepStackError],
+    ["DeepStackPing", DeepStackPing],
+    ["DeepStackModelList", DeepStackModelList],
+  ];
+  for (const [id, schema] of components) named.add(schema, { id });
+  const generated = z.toJSONSchema(named, {
+    io: "output",
+    uri: (id) => `#/components/schemas/${id}`,
+  }).schemas as Record<string, Json>;
+  const schemas = Object.fromEntries(
+    Object.entries(generated).map(([id, s]) => [id, clean(s)]),
+  );
+
+  const security = options.auth ? [{ bearer: [] }] : undefined;
+  // DeepStack clients may prove the key in the `api_key` form field instead, which OpenAPI
+  // security cannot express: hence "Bearer, or none here and the form field".
+  const deepStackSecurity = options.auth ? [{ bearer: [] }, {}] : undefined;
+  const queryParameters = Object.entries(DetectQuery.shape).map(([name, schema]) => {
+    const s = input(schema);
+    const { description, example, ...rest } = s;
+    return { name, in: "query", required: false, description, example, schema: rest };
+  });
+  const deepStackBody = {
+    required: true,
+    content: { "multipart/form-data": { schema: input(DeepStackForm) } },
+  };
+  const deepStackDetect = (summary: string, extra: Json = {}) => ({
+    tags: ["DeepStack / CodeProject.AI"],
+    summary,
+    ...(deepStackSecurity ? { security: deepStackSecurity } : {}),
+    ...extra,
+    requestBody: deepStackBody,
+    responses: {
+      "200": json(
+        "DeepStackResponse",
+        "Predictions, best first, at most 20 (Frigate reads no more).",
+        SERVER_TIMING,
+      ),
+      ...errorResponses("DeepStackError", [
+        [400, "No or invalid image, or a bad min_confidence (DeepStack's words)."],
+        [401, "Incorrect api key."],
+        [413, "The body or the image is over the limit."],
+        [429, "Rate limited."],
+        [503, "Overloaded or warming up."],
+        [500, "A server fault."],
+      ]),
+    },
+  });
+
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "nothotdog",
+      version: "1",
+      description: "Object detection (YOLOv5, 80 COCO classes) on CPU. Two APIs: the native " +
+        "JSON API under /api/v1, and the DeepStack / CodeProject.AI compatible API under /v1 " +
+        "that Frigate, Home Assistant, Blue Iris, Agent DVR and Double Take already speak." +
+        (options.auth
+          ? " API keys are required: Authorization: Bearer KEY (or the api_key form field " +
+            "on the DeepStack API)."
+          : ""),
+    },
+    tags: [
+      { name: "Native", description: "The JSON API." },
+      { name: "DeepStack / CodeProject.AI", description: "Drop-in for DeepStack clients." },
+    ],
+    paths: {
+      "/api/v1/detect": {
+        post: {
+          tags: ["Native"],
+          summary: "Detect objects in a JPEG",
+          description: "Send the JPEG as the raw body (Content-Type: image/jpeg) or as the " +
+            "multipart/form-data field `image`.",
+          ...(security ? { security } : {}),
+          parameters: queryParameters,
+          requestBody: {
+            required: true,
+            content: {
+              "image/jpeg": { schema: { type: "string", contentMediaType: "image/jpeg" } },
+              "multipart/form-data": { schema: input(DetectForm) },
+            },
+          },
+          responses: {
+            "200": json("DetectResponse", "The detections and the verdict.", SERVER_TIMING),
+            ...errorResponses("Error", DETECT_ERRORS),
+          },
+        },
+      },
+      "/api/v1/model": {
+        get: {
+          tags: ["Native"],
+          summary: "The model, its classes and the thresholds in force",
+          ...(security ? { security } : {}),
+          responses: {
+            "200": json("ModelResponse", "The model."),
+            ...errorResponses("Error", [[401, "API key missing or wrong."]]),
+          },
+        },
+      },
+      "/v1/vision/detection": {
+        post: deepStackDetect("Detect objects (DeepStack's route)"),
+      },
+      [`/v1/vision/custom/${options.modelName}`]: {
+        post: deepStackDetect(`Detect objects with the custom model ${options.modelName}`),
+      },
+      "/v1/vision/custom/list": {
+        post: {
+          tags: ["DeepStack / CodeProject.AI"],
+          summary: "List the custom models (this server's one model)",
+          ...(deepStackSecurity ? { security: deepStackSecurity } : {}),
+          responses: {
+            "200": json("DeepStackModelList", "The model names."),
+            ...errorResponses("DeepStackError", [[401, "Incorrect api key."]]),
+          },
+        },
+      },
+      "/v1/status/ping": {
+        get: {
+          tags: ["DeepStack / CodeProject.AI"],
+          summary: "Ping",
+          responses: { "200": json("DeepStackPing", "Alive.") },
+        },
+      },
+      "/v1/server/status/ping": {
+        get: {
+          tags: ["DeepStack / CodeProject.AI"],
+          summary: "Ping (CodeProject.AI's path)",
+          responses: { "200": json("DeepStackPing", "Alive.") },
+        },
+      },
+    },
+    components: {
+      schemas,
+      ...(options.auth
+        ? {
+          securitySchemes: {
+            bearer: { type: "http", scheme: "bearer", description: "One of API_KEYS." },
+          },
+        }
+        : {}),
+    },
+  };
+}

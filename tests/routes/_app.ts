@@ -1,0 +1,64 @@
+/** Serves the full app over loopback around a given detection service, for the API route tests. */
+import { type Config, DEFAULTS } from "../../config.ts";
+import { createApp } from "../../routes/app.ts";
+import type { DetectService } from "../../routes/deps.ts";
+
+export interface ServedApp {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The app with `overrides` on the defaults. The rate limit is lifted unless a test sets it:
+ * one test file sends far more than the default burst from 127.0.0.1.
+ */
+export function serveApp(service: DetectService, overrides: Partial<Config> = {}): ServedApp {
+  const app = createApp({
+    config: {
+      ...DEFAULTS,
+      RATE_LIMIT_RATE: 10_000,
+      RATE_LIMIT_BURST: 10_000,
+      ...overrides,
+    },
+    service,
+    concurrency: 1,
+    ready: () => true,
+    log: null,
+  });
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    port: server.addr.port,
+    close: () => server.shutdown(),
+  };
+}
+
+/** Fetches and reads the body, so no response is left unconsumed. */
+export async function call(url: string, init: RequestInit = {}) {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  // deno-lint-ignore no-explicit-any
+  return { res, status: res.status, headers: res.headers, text, body: body as any };
+}
+
+/** A multipart body with `image` (when given) and any other string fields. */
+export function form(image?: Uint8Array, fields: Record<string, string> = {}): FormData {
+  const f = new FormData();
+  if (image) f.append("image", new Blob([image as BlobPart]), "image.jpg");
+  for (const [k, v] of Object.entries(fields)) f.append(k, v);
+  return f;
+}
+
+/** A promise with its resolver outside, to hold a stub detection open. */
+export function deferred<T = void>() {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => resolve = r);
+  return { promise, resolve };
+}
