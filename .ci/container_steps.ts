@@ -125,7 +125,9 @@ try {
 child.kill("SIGTERM");
 const status = await child.status;
 const du = new Deno.Command("du", { args: ["-sm", workdir], stdout: "piped" }).outputSync();
-console.log(`container steps: the app's layers hold ${new TextDecoder().decode(du.stdout).split("\t")[0]} MB`);
+console.log(
+  `container steps: the app's layers hold ${new TextDecoder().decode(du.stdout).split("\t")[0]} MB`,
+);
 await Deno.remove(root, { recursive: true });
 if (failure) throw failure;
 if (status.code !== 0) throw new Error(`container CMD exited ${status.code} after SIGTERM`);

@@ -12,7 +12,7 @@ self.onmessage = (event: MessageEvent) => {
     // An uncaught exception kills the worker, as a runtime abort would.
     if (head.includes("FAULT:CRASH")) throw new Error("injected crash");
     // A busy loop: only terminate() can stop it, as with a runaway WASM call.
-    if (head.includes("FAULT:HANG")) for (;;) { /* hang */ }
+    if (head.includes("FAULT:HANG")) { for (;;) { /* hang */ } }
   }
   return real(event);
 };
