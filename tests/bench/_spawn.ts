@@ -23,11 +23,21 @@ export function rssOf(pid: number): number {
   return kb * 1024;
 }
 
-export async function spawnService(env: Record<string, string> = {}): Promise<ServiceProcess> {
+export async function spawnService(
+  env: Record<string, string> = {},
+  options: { denoArgs?: string[] } = {},
+): Promise<ServiceProcess> {
   const port = freePort();
   const started = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-net", "--allow-env", "main.ts"],
+    args: [
+      "run",
+      ...(options.denoArgs ?? []),
+      "--allow-read",
+      "--allow-net",
+      "--allow-env",
+      "main.ts",
+    ],
     env: { PORT: String(port), HOST: "127.0.0.1", LOG_REQUESTS: "false", ...env },
     stdout: "null",
     stderr: "piped",

@@ -2,9 +2,11 @@
 import { parseArgs } from "node:util";
 import { benchStages } from "./stages.ts";
 import { listPhotos } from "../_photos.ts";
+import { round } from "./_stats.ts";
 import { benchLoad } from "./load.ts";
 import { benchModelOnly } from "./model_only.ts";
 import { benchCompatLatency } from "./compat_latency.ts";
+import { benchColdStart, benchOverhead, benchSoak, benchThroughput } from "./service.ts";
 import { snapshotJpeg } from "./_snapshot.ts";
 
 const args = parseArgs({
@@ -54,6 +56,39 @@ if (want("model")) {
   if (!args.values.json) console.table(rows);
 }
 
+const snapshot = await snapshotJpeg("tests/data/images/bus.jpg");
+
+if (want("overhead")) {
+  const r = await benchOverhead(snapshot, { requests: 50 * rounds });
+  report.overhead = r;
+  log("\nEnd-to-end over HTTP vs model run, 1 worker, sequential (ms); target overhead <= 1.10");
+  if (!args.values.json) console.table([r]);
+}
+
+if (want("throughput")) {
+  const rows = await benchThroughput(snapshot, { workers: [1, 2], seconds: 10 });
+  const ratio = round(rows[1].perSecond / rows[0].perSecond);
+  report.throughput = { rows, ratio };
+  log(`\nThroughput, detections/s (2 clients per worker); 2 workers / 1 worker = ${ratio}`);
+  if (!args.values.json) console.table(rows);
+}
+
+if (want("coldstart")) {
+  const r = await benchColdStart(snapshot, { runs: 3, workers: 2 });
+  report.coldStart = r;
+  log("\nCold start, 2 workers (ms): spawn -> /readyz 200, spawn -> first detection");
+  if (!args.values.json) console.table([r]);
+}
+
+if (want("soak")) {
+  const photos = (await listPhotos()).filter((_, i) => i % 50 === 0);
+  const imgs = await Promise.all(photos.map((p) => snapshotJpeg(p.path)));
+  const r = await benchSoak([snapshot, ...imgs], { requests: 1000, workers: 2 });
+  report.soak = r;
+  log("\nMemory after 1,000 requests, 2 workers (MB); target <= 300, flat over the last 500");
+  if (!args.values.json) console.table([r]);
+}
+
 if (want("compat")) {
   const r = await benchCompatLatency({ requests: 100 * rounds });
   report.compat = r;
@@ -62,7 +97,6 @@ if (want("compat")) {
 }
 
 if (want("load")) {
-  const snapshot = await snapshotJpeg("tests/data/images/bus.jpg");
   const result = await benchLoad(snapshot, { clients: 24, seconds: 20, workers: 2 });
   report.load = result;
   log(`\nLoad: ${result.clients} clients for ${result.seconds} s on ${result.workers} workers`);
