@@ -70,6 +70,7 @@ export const ConfigSchema = z.object({
   WORKERS: z.coerce.number().int().min(1).max(64).default(
     Math.max(1, navigator.hardwareConcurrency || 1),
   ),
+  WORKER_THREADS: z.coerce.number().int().min(1).max(16).default(1),
   JOB_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   QUEUE_MAX: z.coerce.number().int().min(0).default(8),
   QUEUE_TARGET_MS: z.coerce.number().min(1).default(100),

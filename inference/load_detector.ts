@@ -15,6 +15,7 @@ export type DetectorSettings = Pick<
   | "HOTDOG_THRESHOLD"
   | "MAX_PIXELS"
   | "MAX_SIDE"
+  | "WORKER_THREADS"
 >;
 
 /** Reads the model file, with a fix-it message when it is missing. */
@@ -47,6 +48,7 @@ export function detectorConfig(
     hotdogThreshold: settings.HOTDOG_THRESHOLD,
     maxPixels: settings.MAX_PIXELS,
     maxSide: settings.MAX_SIDE,
+    threads: settings.WORKER_THREADS,
   };
 }
 

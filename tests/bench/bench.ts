@@ -66,10 +66,27 @@ if (want("overhead")) {
 }
 
 if (want("throughput")) {
-  const rows = await benchThroughput(snapshot, { workers: [1, 2], seconds: 10 });
+  const seconds = 10;
+  const rows = await benchThroughput(snapshot, {
+    layouts: [{ workers: 1, threads: 1 }, { workers: 2, threads: 1 }],
+    clients: (l) => 2 * l.workers,
+    seconds,
+  });
   const ratio = round(rows[1].perSecond / rows[0].perSecond);
   report.throughput = { rows, ratio };
   log(`\nThroughput, detections/s (2 clients per worker); 2 workers / 1 worker = ${ratio}`);
+  if (!args.values.json) console.table(rows);
+}
+
+if (want("threads")) {
+  // Threads per worker vs more workers, for one client (latency) and for four (throughput).
+  const layouts = [{ workers: 2, threads: 1 }, { workers: 1, threads: 2 }];
+  const rows = [
+    ...await benchThroughput(snapshot, { layouts, clients: () => 1, seconds: 8 }),
+    ...await benchThroughput(snapshot, { layouts, clients: () => 4, seconds: 8 }),
+  ];
+  report.threads = rows;
+  log("\nWorkers vs WASM threads per worker: 1 client, then 4 clients");
   if (!args.values.json) console.table(rows);
 }
 

@@ -57,37 +57,49 @@ export async function benchOverhead(
 }
 
 export interface ThroughputRow {
-  workers: number;
+  config: string;
   clients: number;
   seconds: number;
   perSecond: number;
   p50: number;
 }
 
-/** Saturating closed-loop clients (2 per worker) for `seconds`: completed detections per second. */
+/** A pool layout to compare: how many workers, how many WASM threads each. */
+export interface PoolLayout {
+  workers: number;
+  threads: number;
+}
+
+/** Closed-loop clients for `seconds` per layout: completed detections per second and p50. */
 export async function benchThroughput(
   image: Uint8Array,
-  options: { workers: readonly number[]; seconds: number; denoArgs?: string[] },
+  options: {
+    layouts: readonly PoolLayout[];
+    clients: (layout: PoolLayout) => number;
+    seconds: number;
+    denoArgs?: string[];
+  },
 ): Promise<ThroughputRow[]> {
   const rows: ThroughputRow[] = [];
-  for (const workers of options.workers) {
-    const clients = workers * 2;
+  for (const layout of options.layouts) {
+    const clients = options.clients(layout);
     const service = await spawnService({
-      WORKERS: String(workers),
+      WORKERS: String(layout.workers),
+      WORKER_THREADS: String(layout.threads),
       RATE_LIMIT_RATE: "1000",
       RATE_LIMIT_BURST: "1000",
       QUEUE_MAX: "64",
       QUEUE_TARGET_MS: "10000",
     }, options);
     try {
-      for (let i = 0; i < 5 * workers; i++) await detectOnce(service.url, image);
+      for (let i = 0; i < 10; i++) await detectOnce(service.url, image);
       const end = performance.now() + options.seconds * 1000;
       const times: number[] = [];
       await Promise.all(Array.from({ length: clients }, async () => {
         while (performance.now() < end) times.push((await detectOnce(service.url, image)).ms);
       }));
       rows.push({
-        workers,
+        config: `${layout.workers} worker(s) x ${layout.threads} thread(s)`,
         clients,
         seconds: options.seconds,
         perSecond: round(times.length / options.seconds, 1),
