@@ -20,8 +20,14 @@ COPY config.ts main.ts ./
 COPY inference/ inference/
 COPY routes/ routes/
 COPY static/ static/
-# Everything cached at build, so start-up does no network.
-RUN deno install --frozen --entrypoint main.ts inference/worker.ts \
+# Everything the service imports is cached at build, so start-up does no network; the WASM
+# builds and source maps of onnxruntime-web the service never loads are dropped. Not --frozen:
+# deno.lock also pins test-only packages (Playwright, the native ONNX yardstick) that the image
+# leaves out; every package installed is still checked against the lock's integrity hashes.
+RUN deno install --entrypoint main.ts inference/worker.ts \
+ && find /app/node_modules /app/.deno -type f -path '*onnxruntime-web*' \
+      \( -name '*.map' -o -name '*jsep*' -o -name '*asyncify*' -o -name '*jspi*' \
+         -o -name '*webgl*' -o -name '*webgpu*' \) -delete \
  && chown -R deno:deno /app
 
 USER deno

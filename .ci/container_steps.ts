@@ -72,7 +72,7 @@ for (const line of instructions) {
     }
     case "RUN":
       // The image's `deno` user does not exist here; ownership is the only step skipped.
-      sh(args.replace(/&&\s*chown\s+-R\s+\S+\s+\S+/, ""), workdir);
+      sh(mapPath(args.replace(/&&\s*chown\s+-R\s+\S+\s+\S+/, "")), workdir);
       break;
     case "HEALTHCHECK":
       health = JSON.parse(args.slice(args.indexOf("CMD") + 3));
@@ -92,7 +92,13 @@ const started = performance.now();
 const child = new Deno.Command(cmd[0], {
   args: cmd.slice(1),
   cwd: workdir,
-  env: { ...env, PORT: port, HOST: "127.0.0.1", PATH: Deno.env.get("PATH") ?? "" },
+  env: {
+    ...env,
+    PORT: port,
+    HOST: "127.0.0.1",
+    LOG_REQUESTS: "false",
+    PATH: Deno.env.get("PATH") ?? "",
+  },
   stdout: "inherit",
   stderr: "inherit",
 }).spawn();

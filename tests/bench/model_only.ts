@@ -1,5 +1,8 @@
 /** Model-only run time: onnxruntime-web (WASM, the service) against onnxruntime-node (native). */
-import * as ortNode from "onnxruntime-node";
+// The native yardstick is benchmark-only: pinned here, not in deno.json, so the image never
+// installs its 300 MB of binaries.
+// deno-lint-ignore no-import-prefix
+import * as ortNode from "npm:onnxruntime-node@1.30.0";
 import { prepareModel } from "../../inference/model_prepare.ts";
 import { createSession } from "../../inference/session.ts";
 import { median, round } from "./_stats.ts";

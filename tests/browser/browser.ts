@@ -1,5 +1,7 @@
 /** Test helpers for the real-browser tests: a loopback server, Chromium, a fake camera feed. */
-import { type Browser, chromium, type Page } from "playwright-core";
+// Test-only dependencies are pinned here, not in deno.json, so the image never installs them.
+// deno-lint-ignore no-import-prefix
+import { type Browser, chromium, type Page } from "npm:playwright-core@1.65.1";
 
 export const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
 

@@ -1,7 +1,8 @@
 /** The camera page in a real Chromium: fake cameras, no camera, back-off, overlay geometry. */
 import assert from "node:assert/strict";
 import { Hono, type MiddlewareHandler } from "hono";
-import type { Browser, Page } from "playwright-core";
+// deno-lint-ignore no-import-prefix
+import type { Browser, Page } from "npm:playwright-core@1.65.1";
 import { DEFAULTS } from "../../config.ts";
 import type { Detector } from "../../inference/detector.ts";
 import { AppError } from "../../inference/errors.ts";

@@ -1,7 +1,9 @@
 /** Route tests for the native JSON API, its OpenAPI document, the docs page and CORS, over HTTP. */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { Validator } from "@seriousme/openapi-schema-validator";
+// Test-only: pinned here, not in deno.json, so the image never installs it.
+// deno-lint-ignore no-import-prefix
+import { Validator } from "npm:@seriousme/openapi-schema-validator@2.11.0";
 import { DEFAULTS } from "../../config.ts";
 import { AppError } from "../../inference/errors.ts";
 import { loadDetector } from "../../inference/load_detector.ts";
