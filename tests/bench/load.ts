@@ -52,8 +52,9 @@ export async function benchLoad(
         status = String(res.status);
         if (res.status === 200) accepted.push(performance.now() - t0);
         if (res.status === 503 || res.status === 429) {
-          // A well-behaved client backs off a little before its next frame.
-          await new Promise((r) => setTimeout(r, 50));
+          // A well-behaved client (the camera page, Frigate's retry) waits as told.
+          const wait = Number(res.headers.get("retry-after") ?? 1);
+          await new Promise((r) => setTimeout(r, Math.min(wait * 1000, end - performance.now())));
         }
       } catch {
         await new Promise((r) => setTimeout(r, 50));
