@@ -5,6 +5,7 @@ import { listPhotos } from "../_photos.ts";
 import { round } from "./_stats.ts";
 import { benchLoad } from "./load.ts";
 import { benchModelOnly } from "./model_only.ts";
+import { benchBatch } from "./batch.ts";
 import { benchCompatLatency } from "./compat_latency.ts";
 import { benchColdStart, benchOverhead, benchSoak, benchThroughput } from "./service.ts";
 import { snapshotJpeg } from "./_snapshot.ts";
@@ -53,6 +54,17 @@ if (want("model")) {
   });
   report.modelOnly = rows;
   log("\nModel only, ms (median): onnxruntime-web WASM vs onnxruntime-node native, 1 thread each");
+  if (!args.values.json) console.table(rows);
+}
+
+if (want("batch")) {
+  const rows = await benchBatch("models/yolov5n.onnx", {
+    size: 320,
+    batches: [1, 2, 4],
+    runs: 5 * rounds,
+  });
+  report.batch = rows;
+  log("\nBatching, model only at 320, 1 thread: a batch pays only if ms per image drops");
   if (!args.values.json) console.table(rows);
 }
 
