@@ -7,6 +7,9 @@ import { orientedToStored } from "./orientation.ts";
 import { type HeadTensor, postprocess } from "./postprocess.ts";
 import { createSession, type ModelSession } from "./session.ts";
 import type { DetectOptions, DetectResult } from "./types.ts";
+import { type FeatureSpec, foodClassIds, prepareOptionsFor } from "./verdict/features.ts";
+import { judge } from "./verdict/judge.ts";
+import { headForSize, type VerdictModel } from "./verdict/model.ts";
 
 export interface DetectorConfig {
   /** The ONNX export's bytes. */
@@ -21,8 +24,15 @@ export interface DetectorConfig {
   conf: number;
   iou: number;
   maxDetections: number;
-  /** A `hot dog` detection at or above this score makes the verdict "hotdog". */
+  /** A hotdogScore at or above this makes the verdict "hotdog" (0.5: either source as measured). */
   hotdogThreshold: number;
+  /**
+   * The learned verdict head (models/verdict.json), used when trained at this input size; null,
+   * absent or trained at another size: COCO's class alone decides.
+   */
+  verdict?: VerdictModel | null;
+  /** Compute this feature vector even without a head, for `analyse` (training the head). */
+  features?: FeatureSpec;
   /** Decoder limits: refuse images over this many pixels or this long a side. */
   maxPixels: number;
   maxSide: number;
@@ -40,6 +50,8 @@ export interface ModelInfo {
   iou: number;
   maxDetections: number;
   hotdogThreshold: number;
+  /** What decides the verdict: the learned head, or COCO's `hot dog` class alone. */
+  verdict: "head" | "class";
 }
 
 const HOTDOG_LABEL = "hot dog";
@@ -56,7 +68,13 @@ export function modelInfo(config: DetectorConfig, model: PreparedModel): ModelIn
     iou: config.iou,
     maxDetections: config.maxDetections,
     hotdogThreshold: config.hotdogThreshold,
+    verdict: servingHead(config) ? "head" : "class",
   });
+}
+
+/** The verdict head that serves this configuration's input size, if any. */
+function servingHead(config: DetectorConfig): VerdictModel | null {
+  return headForSize(config.verdict, { width: config.inputWidth, height: config.inputHeight });
 }
 
 export class Detector {
@@ -65,6 +83,8 @@ export class Detector {
   #session: ModelSession;
   #config: DetectorConfig;
   #hotdogClass: number;
+  #head: VerdictModel | null;
+  #foodClasses: number[];
   #strides = new Map<string, number>();
 
   private constructor(config: DetectorConfig, model: PreparedModel, session: ModelSession) {
@@ -72,12 +92,17 @@ export class Detector {
     this.#model = model;
     this.#session = session;
     this.#hotdogClass = model.classNames.indexOf(HOTDOG_LABEL);
+    this.#head = servingHead(config);
+    this.#foodClasses = foodClassIds(model.classNames);
     this.info = modelInfo(config, model);
   }
 
   /** Prepares the graph, compiles the session and runs it once so no request pays for that. */
   static async create(config: DetectorConfig): Promise<Detector> {
-    const model = config.model instanceof Uint8Array ? prepareModel(config.model) : config.model;
+    const spec = servingHead(config)?.features ?? config.features;
+    const model = config.model instanceof Uint8Array
+      ? prepareModel(config.model, spec ? prepareOptionsFor(spec) : {})
+      : config.model;
     const stride = model.maxStride;
     for (
       const [axis, v] of [["width", config.inputWidth], ["height", config.inputHeight]] as const
@@ -106,6 +131,7 @@ export class Detector {
       const dims = outputs.get(head.name)!.dims;
       this.#strides.set(head.name, h / dims[2]);
     }
+    this.#checkVerdictFits(outputs);
     const width = 640;
     const height = 480;
     const data = new Uint8ClampedArray(width * height * 4);
@@ -128,10 +154,35 @@ export class Detector {
   }
 
   async detect(bytes: Uint8Array, options: DetectOptions = {}): Promise<DetectResult> {
+    return (await this.analyse(bytes, options)).result;
+  }
+
+  /** `detect`, plus the verdict head's input vector (null without a head or `features`). */
+  async analyse(
+    bytes: Uint8Array,
+    options: DetectOptions = {},
+  ): Promise<{ result: DetectResult; features: Float64Array | null }> {
     const c = this.#config;
     const t0 = performance.now();
     const image = await decodeJpeg(bytes, { maxPixels: c.maxPixels, maxSide: c.maxSide });
     return await this.#detectImage(image, options, t0);
+  }
+
+  /** A head trained on another graph would read garbage: refuse it at start-up, not per photo. */
+  #checkVerdictFits(outputs: Map<string, { data: Float32Array }>): void {
+    const v = servingHead(this.#config);
+    if (!v) return;
+    const pooled = this.#model.featureOutputs.reduce((n, o) => n + outputs.get(o)!.data.length, 0);
+    const length = pooled +
+      (v.features.scores === "logClassMax" ? this.#model.classNames.length : 0);
+    if (length !== v.features.length || this.#model.classNames.length !== v.detector.classes) {
+      throw new AppError(
+        "model_invalid",
+        `Cannot load verdict head: it reads ${v.features.length} features of a ` +
+          `${v.detector.classes}-class detector, this model gives ${length} with ` +
+          `${this.#model.classNames.length} classes (prepare it with the head's features)`,
+      );
+    }
   }
 
   /** Everything after decoding; `t0` is when decoding started. */
@@ -139,7 +190,7 @@ export class Detector {
     image: DecodedImage,
     options: DetectOptions,
     t0: number,
-  ): Promise<DetectResult> {
+  ): Promise<{ result: DetectResult; features: Float64Array | null }> {
     const c = this.#config;
     const t1 = performance.now();
     const { orientation, orientedWidth, orientedHeight } = image.info;
@@ -164,7 +215,7 @@ export class Detector {
         anchors: head.anchors ?? DEFAULT_ANCHORS[stride],
       };
     });
-    const { detections, classBest } = postprocess(heads, {
+    const { detections, classMax, classBest } = postprocess(heads, {
       classNames: this.#model.classNames,
       conf: options.conf ?? c.conf,
       iou: options.iou ?? c.iou,
@@ -178,13 +229,33 @@ export class Detector {
       imageHeight: orientedHeight,
     });
     // The verdict ignores the request's thresholds and class filter: same photo, same verdict.
-    const hotdogScore = this.#hotdogClass >= 0 ? classBest[this.#hotdogClass] : 0;
+    const { hotdog, hotdogScore, verdict, features } = judge({
+      pooled: this.#model.featureOutputs.map((name) => outputs.get(name)!.data),
+      classMax,
+      classBest,
+      heads,
+      mapping: {
+        scaleX: lb.scaleX,
+        scaleY: lb.scaleY,
+        padX: lb.padX,
+        padY: lb.padY,
+        imageWidth: orientedWidth,
+        imageHeight: orientedHeight,
+      },
+    }, {
+      model: this.#head,
+      threshold: c.hotdogThreshold,
+      hotdogClass: this.#hotdogClass,
+      foodClasses: this.#foodClasses,
+      features: c.features,
+    });
     const t4 = performance.now();
-    return {
+    const result: DetectResult = {
       width: orientedWidth,
       height: orientedHeight,
-      hotdog: hotdogScore >= c.hotdogThreshold,
+      hotdog,
       hotdogScore,
+      verdict,
       detections,
       timings: {
         decode: t1 - t0,
@@ -194,6 +265,7 @@ export class Detector {
         total: t4 - t0,
       },
     };
+    return { result, features };
   }
 
   close(): Promise<void> {

@@ -3,7 +3,9 @@ import { basename } from "node:path";
 import type { Config } from "../config.ts";
 import { Detector, type DetectorConfig } from "./detector.ts";
 import { AppError } from "./errors.ts";
-import type { PreparedModel } from "./model_prepare.ts";
+import { type PreparedModel, prepareModel } from "./model_prepare.ts";
+import { prepareOptionsFor } from "./verdict/features.ts";
+import { headForSize, loadVerdictModel, type VerdictModel } from "./verdict/model.ts";
 
 export type DetectorSettings = Pick<
   Config,
@@ -13,6 +15,7 @@ export type DetectorSettings = Pick<
   | "IOU_THRESHOLD"
   | "MAX_DETECTIONS"
   | "HOTDOG_THRESHOLD"
+  | "VERDICT_HEAD"
   | "MAX_PIXELS"
   | "MAX_SIDE"
   | "WORKER_THREADS"
@@ -32,10 +35,15 @@ export async function readModelFile(path: string): Promise<Uint8Array> {
   }
 }
 
-/** The Detector configuration the settings describe, for the given model. */
+/**
+ * The Detector configuration the settings describe, for the given model and verdict head (from
+ * loadVerdictModel(settings.VERDICT_HEAD); none: COCO's class decides). A prepared model must
+ * carry the head's features: see prepareDetector.
+ */
 export function detectorConfig(
   settings: DetectorSettings,
   model: Uint8Array | PreparedModel,
+  options: { verdict?: VerdictModel | null } = {},
 ): DetectorConfig {
   return {
     model,
@@ -46,14 +54,28 @@ export function detectorConfig(
     iou: settings.IOU_THRESHOLD,
     maxDetections: settings.MAX_DETECTIONS,
     hotdogThreshold: settings.HOTDOG_THRESHOLD,
+    verdict: options.verdict ?? null,
     maxPixels: settings.MAX_PIXELS,
     maxSide: settings.MAX_SIDE,
     threads: settings.WORKER_THREADS,
   };
 }
 
-/** Reads the model and warms a Detector in this isolate. */
+/**
+ * Reads the model and the verdict head, and prepares the graph with the head's feature outputs:
+ * the configuration workers can take ready-made.
+ */
+export async function prepareDetector(
+  settings: DetectorSettings,
+): Promise<{ config: DetectorConfig; prepared: PreparedModel }> {
+  const bytes = await readModelFile(settings.MODEL_PATH);
+  const verdict = await loadVerdictModel(settings.VERDICT_HEAD);
+  const head = headForSize(verdict, settings.INPUT_SIZE);
+  const prepared = prepareModel(bytes, head ? prepareOptionsFor(head.features) : {});
+  return { config: detectorConfig(settings, prepared, { verdict }), prepared };
+}
+
+/** Reads the model and the verdict head and warms a Detector in this isolate. */
 export async function loadDetector(settings: DetectorSettings): Promise<Detector> {
-  const model = await readModelFile(settings.MODEL_PATH);
-  return await Detector.create(detectorConfig(settings, model));
+  return await Detector.create((await prepareDetector(settings)).config);
 }

@@ -26,7 +26,7 @@ export interface PreparedModel {
   bytes: Uint8Array;
   inputName: string;
   heads: HeadOutput[];
-  /** Names of extra outputs requested through `features` (pooled activations). */
+  /** Names of extra outputs requested through `features` (pooled activations), in order. */
   featureOutputs: string[];
   classNames: string[];
   /** Input element type of the original export. */
@@ -35,12 +35,27 @@ export interface PreparedModel {
   maxStride: number;
 }
 
+/**
+ * Intermediate tensors found by their place in the graph, so any YOLOv5 export works whatever
+ * its tensor names (channels are YOLOv5n's):
+ * - `backbone`: the backbone's stage outputs at strides 8/16/32 (64/128/256): the two maps the
+ *   neck concatenates with its upsampled ones, then the SPPF block's input;
+ * - `sppf`: the SPPF block's output (256);
+ * - `neck`: the inputs of the Detect-head convs, P3/P4/P5 (64/128/256).
+ */
+export type FeatureSet = "backbone" | "sppf" | "neck";
+
+/** How a feature map is reduced to one value per channel. */
+export type Pooling = "avg" | "max";
+
 export interface PrepareOptions {
   /**
-   * Tensors to expose as extra outputs after global average pooling, by the name of the Conv
-   * node output (as in the export), e.g. the backbone's last activation.
+   * Tensors to expose as pooled extra outputs: named sets found by structure, or tensor names
+   * as in the export (e.g. a Conv's activation output).
    */
-  features?: readonly string[];
+  features?: readonly (FeatureSet | string)[];
+  /** Pooling applied to each feature tensor, one output per pooling (default ["avg"]). */
+  pooling?: readonly Pooling[];
 }
 
 /** YOLOv5's default P3/P4/P5 anchors, used when an export carries no anchor constants. */
@@ -105,18 +120,26 @@ export function prepareModel(bytes: Uint8Array, options: PrepareOptions = {}): P
 
   const featureOutputs: string[] = [];
   const extraNodes: OnnxNode[] = [];
-  for (const name of options.features ?? []) {
+  const featureTensors = (options.features ?? []).flatMap((f) => {
+    if (f === "neck") return heads.map((h) => h.inputs[0]);
+    if (f === "sppf") return [activation(findSppf(g, consumers).outputs[0], consumers)];
+    if (f === "backbone") return findBackbone(g, consumers, producers);
+    return [f];
+  });
+  for (const name of featureTensors) {
     if (!producers.has(name)) throw fail(`no tensor named ${JSON.stringify(name)} for features`);
-    const out = `${name}__pooled`;
-    extraNodes.push({
-      inputs: [name],
-      outputs: [out],
-      name: `${name}__GlobalAveragePool`,
-      opType: "GlobalAveragePool",
-      attributes: [],
-      rest: [],
-    });
-    featureOutputs.push(out);
+    for (const pool of options.pooling ?? ["avg"]) {
+      const out = `${name}__${pool}pool`;
+      extraNodes.push({
+        inputs: [name],
+        outputs: [out],
+        name: `${name}__${pool}pool`,
+        opType: pool === "max" ? "GlobalMaxPool" : "GlobalAveragePool",
+        attributes: [],
+        rest: [],
+      });
+      featureOutputs.push(out);
+    }
   }
 
   g.nodes.push(...extraNodes);
@@ -143,6 +166,54 @@ export function prepareModel(bytes: Uint8Array, options: PrepareOptions = {}): P
     sourceInputType,
     maxStride: Number(model.metadata.get("stride") ?? 32) || 32,
   };
+}
+
+/** The Conv that ends the SPPF block: fed by a Concat of a tensor and three chained MaxPools. */
+function findSppf(g: OnnxGraph, consumers: Map<string, OnnxNode[]>): OnnxNode {
+  const maxPoolOutputs = new Set(
+    g.nodes.filter((n) => n.opType === "MaxPool").map((n) => n.outputs[0]),
+  );
+  const concat = g.nodes.find((n) =>
+    n.opType === "Concat" && n.inputs.filter((i) => maxPoolOutputs.has(i)).length >= 3
+  );
+  const conv = concat && consumers.get(concat.outputs[0])?.find((n) => n.opType === "Conv");
+  if (!conv) throw fail("no SPPF block (a Concat of three MaxPools feeding a Conv) for features");
+  return conv;
+}
+
+/**
+ * The backbone's stage outputs, finest first: the tensors the neck concatenates with its
+ * upsampled (Resize) maps, in reverse graph order, then the SPPF block's input.
+ */
+function findBackbone(
+  g: OnnxGraph,
+  consumers: Map<string, OnnxNode[]>,
+  producers: Map<string, OnnxNode>,
+): string[] {
+  const lateral: string[] = [];
+  for (const resize of g.nodes.filter((n) => n.opType === "Resize")) {
+    const concat = consumers.get(resize.outputs[0])?.find((n) => n.opType === "Concat");
+    const other = concat?.inputs.find((i) => i !== resize.outputs[0]);
+    if (other) lateral.unshift(other);
+  }
+  // SPPF: x -> cv1 -> [y, pool(y), pool2(y), pool3(y)] -> Concat -> cv2; x is cv1's input.
+  const concat = producers.get(findSppf(g, consumers).inputs[0]);
+  let t = concat?.inputs.find((i) => producers.get(i)?.opType !== "MaxPool");
+  // Walk back through cv1's activation (Mul, Sigmoid) to cv1 itself.
+  for (let p = t ? producers.get(t) : undefined; p && p.opType !== "Conv"; p = producers.get(t!)) {
+    t = p.inputs[0];
+  }
+  const cv1 = t ? producers.get(t) : undefined;
+  if (lateral.length < 2 || cv1?.opType !== "Conv") {
+    throw fail("no backbone stages (two upsample Concats and an SPPF block) for features");
+  }
+  return [...lateral, cv1.inputs[0]];
+}
+
+/** A Conv output's SiLU (the Mul of it and its Sigmoid) when the export has one. */
+function activation(convOutput: string, consumers: Map<string, OnnxNode[]>): string {
+  const act = consumers.get(convOutput)?.find((n) => n.opType === "Mul");
+  return act ? act.outputs[0] : convOutput;
 }
 
 function readClassNames(names: string | undefined, g: OnnxGraph): string[] {

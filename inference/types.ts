@@ -27,6 +27,29 @@ export interface Timings {
   total: number;
 }
 
+/** What decided the hot dog verdict, for clients that explain it. */
+export interface Verdict {
+  /**
+   * `head`: the learned verdict head on the detector's pooled features and class scores
+   * (models/verdict.json); `class`: COCO's `hot dog` class score alone, rescaled so 0.25 reads
+   * 0.5. The class decides when there is no head, none for this input size, or when COCO sees
+   * too little food (foodScore) for the head, which learned from food photos only.
+   */
+  source: "head" | "class";
+  /** hotdogScore at or above this says "hotdog" (HOTDOG_THRESHOLD). */
+  threshold: number;
+  /** COCO's own `hot dog` score: the best cell whose top class is hot dog, 0-1. */
+  classScore: number;
+  /** COCO's strongest food evidence (banana ... cake, any cell), 0-1. */
+  foodScore: number;
+  /**
+   * Where a hot dog most likely is: the cell COCO's `hot dog` class scores highest, with that
+   * score (often far below the box threshold: draw it as a hint, not a detection). Null when no
+   * cell scores above 0.001.
+   */
+  region: { box: Box; score: number } | null;
+}
+
 export interface DetectResult {
   /** Width of the image as a person sees it (EXIF orientation applied). */
   width: number;
@@ -34,6 +57,8 @@ export interface DetectResult {
   hotdog: boolean;
   /** 0-1: how sure the verdict is that this is a hot dog. */
   hotdogScore: number;
+  /** What decided the verdict; absent from results made elsewhere (e.g. a remote server's). */
+  verdict?: Verdict;
   detections: Detection[];
   timings: Timings;
 }

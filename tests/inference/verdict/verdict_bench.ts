@@ -1,0 +1,106 @@
+/** What the verdict costs per snapshot: the head's math, the pooled outputs, and end to end. */
+import { DEFAULTS } from "../../../config.ts";
+import { loadDetector } from "../../../inference/load_detector.ts";
+import { DEFAULT_ANCHORS, prepareModel } from "../../../inference/model_prepare.ts";
+import { postprocess } from "../../../inference/postprocess.ts";
+import { createSession } from "../../../inference/session.ts";
+import { decodeJpeg } from "../../../inference/jpeg_decode.ts";
+import { letterbox } from "../../../inference/letterbox.ts";
+import { foodClassIds, prepareOptionsFor } from "../../../inference/verdict/features.ts";
+import { judge } from "../../../inference/verdict/judge.ts";
+import { loadVerdictModel } from "../../../inference/verdict/model.ts";
+import { snapshotJpeg } from "../../bench/_snapshot.ts";
+
+const PHOTO = "tests/data/hotdog/seefood-train/hot_dog/930190.jpg";
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const size = 320;
+const head = (await loadVerdictModel(DEFAULTS.VERDICT_HEAD))!;
+const bytes = await Deno.readFile(DEFAULTS.MODEL_PATH);
+const withF = prepareModel(bytes, prepareOptionsFor(head.features));
+const without = prepareModel(bytes);
+const [sWith, sWithout] = [await createSession(withF), await createSession(without)];
+const image = await decodeJpeg(await snapshotJpeg(PHOTO));
+const lb = letterbox(image, { width: size, height: size });
+const dims = [1, 3, size, size];
+
+// 1. The graph: 7 GlobalAveragePool outputs on top of the three heads, interleaved runs.
+const tWith: number[] = [], tWithout: number[] = [];
+for (let i = 0; i < 60; i++) {
+  for (const [s, into] of [[sWith, tWith], [sWithout, tWithout]] as const) {
+    const t = performance.now();
+    await s.run(lb.tensor, dims);
+    if (i >= 10) into.push(performance.now() - t);
+  }
+}
+
+// 2. The verdict's own math after the run: features, head, food gate, region.
+const out = await sWith.run(lb.tensor, dims);
+const heads = withF.heads.map((h) => {
+  const o = out.get(h.name)!;
+  const stride = size / o.dims[2];
+  return {
+    data: o.data,
+    ny: o.dims[2],
+    nx: o.dims[3],
+    stride,
+    anchors: h.anchors ?? DEFAULT_ANCHORS[stride],
+  };
+});
+const mapping = {
+  scaleX: lb.scaleX,
+  scaleY: lb.scaleY,
+  padX: lb.padX,
+  padY: lb.padY,
+  imageWidth: image.width,
+  imageHeight: image.height,
+};
+const { classMax, classBest } = postprocess(heads, { classNames: withF.classNames, ...mapping });
+const run = {
+  pooled: withF.featureOutputs.map((n) => out.get(n)!.data),
+  classMax,
+  classBest,
+  heads,
+  mapping,
+};
+const options = { threshold: 0.5, hotdogClass: 52, foodClasses: foodClassIds(withF.classNames) };
+const time = (model: typeof head | null) => {
+  for (let i = 0; i < 2000; i++) judge(run, { ...options, model });
+  const ts: number[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const t = performance.now();
+    judge(run, { ...options, model });
+    ts.push(performance.now() - t);
+  }
+  return median(ts);
+};
+const judgeHead = time(head);
+const judgeClass = time(null);
+
+// 3. End to end on a camera-sized snapshot: the default service vs VERDICT_HEAD=none.
+const snapshot = await snapshotJpeg(PHOTO);
+const e2e: Record<string, number[]> = { head: [], none: [] };
+const detectors = {
+  head: await loadDetector(DEFAULTS),
+  none: await loadDetector({ ...DEFAULTS, VERDICT_HEAD: "none" }),
+};
+for (let i = 0; i < 50; i++) {
+  for (const k of ["head", "none"] as const) {
+    const r = await detectors[k].detect(snapshot);
+    if (i >= 10) e2e[k].push(r.timings.total);
+  }
+}
+console.log(
+  `session.run at ${size}: ${median(tWith).toFixed(2)} ms with the 7 pooled outputs, ` +
+    `${median(tWithout).toFixed(2)} ms without (median of 50, interleaved)`,
+);
+console.log(
+  `judge(): ${(judgeHead * 1000).toFixed(0)} us with the head (features, head, gate, ` +
+    `region), ${(judgeClass * 1000).toFixed(0)} us class only (median of 2000)`,
+);
+console.log(
+  `detect() on a 320px snapshot: ${median(e2e.head).toFixed(2)} ms with the head, ` +
+    `${median(e2e.none).toFixed(2)} ms with VERDICT_HEAD=none (median of 40, interleaved)`,
+);
+for (const d of Object.values(detectors)) await d.close();
+await sWith.release();
+await sWithout.release();
