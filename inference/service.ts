@@ -1,8 +1,7 @@
 /** Starts inference the way the platform allows: a warmed worker pool, or in-isolate as a fallback. */
 import { Detector, type ModelInfo, modelInfo } from "./detector.ts";
 import { AppError } from "./errors.ts";
-import { detectorConfig, type DetectorSettings, readModelFile } from "./load_detector.ts";
-import { prepareModel } from "./model_prepare.ts";
+import { type DetectorSettings, prepareDetector } from "./load_detector.ts";
 import { type PoolStats, WorkerPool } from "./pool.ts";
 import type { DetectOptions, DetectResult } from "./types.ts";
 import { trackWasmMemory, wasmMemoryBytes } from "./_wasm_memory.ts";
@@ -42,9 +41,7 @@ export async function startInference(
   settings: DetectorSettings,
   options: InferenceOptions,
 ): Promise<InferenceService> {
-  const bytes = await readModelFile(settings.MODEL_PATH);
-  const prepared = prepareModel(bytes);
-  const config = detectorConfig(settings, prepared);
+  const { config, prepared } = await prepareDetector(settings);
   const info = modelInfo(config, prepared);
   const log = options.log ?? (() => {});
 

@@ -55,6 +55,7 @@ export function apiRoutes(deps: ApiDeps): Hono {
         maxDetections: info.maxDetections,
         hotdog: info.hotdogThreshold,
       },
+      verdict: info.verdict,
       limits: { maxBodyBytes },
     };
     return c.json(body);
@@ -111,6 +112,7 @@ export function toDetectResponse(info: ModelInfo, result: DetectResult): DetectR
     height: result.height,
     hotdog: result.hotdog,
     hotdogScore: result.hotdogScore,
+    verdict: verdictOf(info, result),
     detections: result.detections.map((d) => ({
       label: d.label,
       classId: d.classId,
@@ -118,6 +120,30 @@ export function toDetectResponse(info: ModelInfo, result: DetectResult): DetectR
       box: { x1: d.box.x1, y1: d.box.y1, x2: d.box.x2, y2: d.box.y2 },
     })),
     timings: result.timings,
+  };
+}
+
+// A result from the in-process detector always carries its verdict; a remote one may not.
+function verdictOf(info: ModelInfo, result: DetectResult): DetectResponse["verdict"] {
+  const v = result.verdict;
+  if (!v) {
+    return {
+      source: "class",
+      threshold: info.hotdogThreshold,
+      classScore: result.hotdogScore,
+      foodScore: 0,
+      region: null,
+    };
+  }
+  const b = v.region?.box;
+  return {
+    source: v.source,
+    threshold: v.threshold,
+    classScore: v.classScore,
+    foodScore: v.foodScore,
+    region: v.region && b
+      ? { box: { x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2 }, score: v.region.score }
+      : null,
   };
 }
 

@@ -86,6 +86,27 @@ export const InputSize = z.object({
   height: z.number().int().min(1),
 }).meta({ description: "Model input size in pixels; images are letterboxed to it." });
 
+export const Verdict = z.object({
+  source: z.enum(["head", "class"]).meta({
+    description: "What decided: `head`, the learned verdict head on the detector's own " +
+      "features (models/verdict.json), or `class`, COCO's `hot dog` class alone (no head, " +
+      "another input size, or too little food in the photo for the head).",
+  }),
+  threshold: z.number().min(0).max(1).meta({
+    description: "hotdogScore at or above this says hot dog (HOTDOG_THRESHOLD).",
+  }),
+  classScore: z.number().min(0).max(1).meta({
+    description: "COCO's own `hot dog` score: the best cell whose top class is hot dog.",
+  }),
+  foodScore: z.number().min(0).max(1).meta({
+    description: "COCO's strongest food evidence (banana ... cake) in any cell.",
+  }),
+  region: z.object({ box: Box, score: z.number().min(0).max(1) }).nullable().meta({
+    description: "Where a hot dog most likely is (the best `hot dog` cell, often below the " +
+      "box threshold: a hint, not a detection); null when no cell scores above 0.001.",
+  }),
+}).meta({ description: "What decided the verdict, and the evidence." });
+
 export const DetectResponse = z.object({
   model: z.object({ name: z.string().meta({ example: "yolov5n" }), inputSize: InputSize }),
   width: z.number().int().min(1).meta({ description: "Image width as displayed." }),
@@ -95,6 +116,7 @@ export const DetectResponse = z.object({
     description: "How sure the verdict is that this is a hot dog, 0-1. The verdict ignores " +
       "the request's conf, classes and max: same photo, same verdict.",
   }),
+  verdict: Verdict,
   detections: z.array(Detection).meta({ description: "Best first." }),
   timings: Timings,
 });
@@ -115,9 +137,12 @@ export const ModelResponse = z.object({
     iou: z.number().min(0).max(1),
     maxDetections: z.number().int().min(1),
     hotdog: z.number().min(0).max(1).meta({
-      description: "A hot dog detection at or above this score makes the verdict hot dog.",
+      description: "A hotdogScore at or above this makes the verdict hot dog (HOTDOG_THRESHOLD).",
     }),
   }).meta({ description: "The defaults in force for requests that do not say otherwise." }),
+  verdict: z.enum(["head", "class"]).meta({
+    description: "What decides the verdict at this input size: the learned head or COCO's class.",
+  }),
   limits: z.object({
     maxBodyBytes: z.number().int().min(1).meta({ description: "Largest upload accepted." }),
   }),

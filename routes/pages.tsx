@@ -7,7 +7,7 @@ import type { DetectService } from "./deps.ts";
 import { serverTiming } from "./server_timing.ts";
 import { CameraPage } from "./views/camera_page.tsx";
 import type { AssetUrls } from "./views/layout.tsx";
-import { Overlay } from "./views/overlay.tsx";
+import { hotdogHint, Overlay } from "./views/overlay.tsx";
 import { Verdict } from "./views/verdict.tsx";
 
 export interface PageDeps {
@@ -116,7 +116,12 @@ export function pageRoutes(deps: PageDeps): Hono {
     c.header("Cache-Control", "no-store");
     return c.html(
       <>
-        <Overlay width={result.width} height={result.height} detections={result.detections} />
+        <Overlay
+          width={result.width}
+          height={result.height}
+          detections={result.detections}
+          hint={hotdogHint(result)}
+        />
         <Verdict result={result} oob />
       </>,
     );

@@ -23,12 +23,17 @@ Deno.test("main.ts finishes in-flight requests on SIGTERM and exits 0", async ()
     const form = new FormData();
     form.append("image", new Blob([await Deno.readFile("tests/data/images/bus.jpg")]), "bus.jpg");
     const inFlight = fetch(`${url}/detect`, { method: "POST", body: form });
-    // Signal while the 640 detection (hundreds of ms) is running.
-    await new Promise((r) => setTimeout(r, 30));
+    // Signal once the detection is running in a worker (a 640 run takes hundreds of ms).
+    for (let i = 0; i < 400; i++) {
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      if (/^nothotdog_queue_in_flight 1$/m.test(metrics)) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
     child.kill("SIGTERM");
     const res = await inFlight;
-    assert.equal(res.status, 200);
-    assert.match(await res.text(), /<rect /);
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    assert.match(text, /<rect /);
     const { code } = await child.output();
     assert.equal(code, 0);
     await assert.rejects(() => fetch(`${url}/healthz`));

@@ -1,5 +1,5 @@
 /** The SVG overlay: a pure component from detections to markup, one rect and label per box. */
-import type { Detection } from "../../inference/types.ts";
+import type { Box, Detection, DetectResult } from "../../inference/types.ts";
 
 // Ultralytics' palette, so boxes look like the reference tools' boxes.
 const PALETTE = [
@@ -44,13 +44,27 @@ export interface OverlayProps {
   detections: readonly Detection[];
   /** Draw this image under the boxes (e.g. a data: URL), for standalone annotated SVGs. */
   imageHref?: string;
+  /** A dashed "hot dog?" hint where the verdict thinks the hot dog is (see `hotdogHint`). */
+  hint?: { box: Box; score: number } | null;
+}
+
+/**
+ * Where to point when the verdict says hot dog but no `hot dog` box was drawn: the cell COCO's
+ * hot-dog class likes best, shown as a hint (its score is usually under the box threshold).
+ * Null when a hot-dog box is already there, the verdict is not hot dog, or there is no region.
+ */
+export function hotdogHint(
+  result: Pick<DetectResult, "hotdog" | "detections" | "verdict">,
+): { box: Box; score: number } | null {
+  if (!result.hotdog || result.detections.some((d) => d.label === "hot dog")) return null;
+  return result.verdict?.region ?? null;
 }
 
 /**
  * viewBox is the image's pixel size, so the boxes land on the image at any display size as
  * long as the SVG is laid over it with the same aspect ratio.
  */
-export function Overlay({ width, height, detections, imageHref }: OverlayProps) {
+export function Overlay({ width, height, detections, imageHref, hint }: OverlayProps) {
   const stroke = Math.max(2, Math.round(Math.max(width, height) / 200));
   const font = Math.max(12, Math.round(Math.max(width, height) / 40));
   return (
@@ -65,6 +79,35 @@ export function Overlay({ width, height, detections, imageHref }: OverlayProps) 
       aria-label={`${detections.length} ${detections.length === 1 ? "object" : "objects"} detected`}
     >
       {imageHref ? <image href={imageHref} x="0" y="0" width={width} height={height} /> : null}
+      {hint
+        ? (
+          <g class="hint" data-score={hint.score.toFixed(3)}>
+            <rect
+              x={round1(hint.box.x1)}
+              y={round1(hint.box.y1)}
+              width={round1(hint.box.x2 - hint.box.x1)}
+              height={round1(hint.box.y2 - hint.box.y1)}
+              fill="none"
+              stroke="#fff"
+              stroke-width={stroke}
+              stroke-dasharray={`${stroke * 3} ${stroke * 2}`}
+            />
+            <text
+              x={round1(hint.box.x1 + stroke)}
+              y={round1(Math.max(font, hint.box.y1 - stroke))}
+              fill="#fff"
+              font-size={font}
+              font-family="system-ui, sans-serif"
+              font-weight="600"
+              paint-order="stroke"
+              stroke="#000"
+              stroke-width={(font / 4).toFixed(1)}
+            >
+              {`hot dog? ${Math.round(hint.score * 100)}%`}
+            </text>
+          </g>
+        )
+        : null}
       {detections.map((d) => {
         const { x1, y1, x2, y2 } = d.box;
         const color = classColor(d.classId);

@@ -5,7 +5,9 @@ export type VerdictState = "pending" | "hotdog" | "not-hotdog";
 
 export interface VerdictProps {
   /** The answer to show; none yet means "pending". */
-  result?: Pick<DetectResult, "hotdog" | "hotdogScore">;
+  result?: Pick<DetectResult, "hotdog" | "hotdogScore" | "verdict"> & {
+    detections?: DetectResult["detections"];
+  };
   /** Marks the element for htmx's out-of-band swap, so it rides along with the overlay. */
   oob?: boolean;
 }
@@ -35,9 +37,20 @@ export function Verdict({ result, oob }: VerdictProps) {
       <p class="verdict-score">
         {result ? <>hot dog score {percent}</> : "Point the camera at food"}
       </p>
+      {result?.verdict ? <p class="verdict-source">{verdictSource(result)}</p> : null}
       {state === "pending" ? null : <VerdictBadge hotdog={state === "hotdog"} />}
     </div>
   );
+}
+
+/** Says honestly what decided, and where the hot dog is when no box shows it. */
+export function verdictSource(result: NonNullable<VerdictProps["result"]>): string {
+  const v = result.verdict;
+  if (!v) return "";
+  const boxed = result.detections?.some((d) => d.label === "hot dog") ?? false;
+  const judge = v.source === "head" ? "learned verdict" : "COCO hot dog class";
+  if (!result.hotdog || boxed) return judge;
+  return v.region ? `${judge} · dashed box: most likely spot` : `${judge} · from the whole photo`;
 }
 
 // The show's round badge: a check for Hotdog, a cross for Not Hotdog. Drawn, not a font glyph,

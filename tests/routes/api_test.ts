@@ -52,9 +52,14 @@ Deno.test("The native API", async (t) => {
         "hotdogScore",
         "model",
         "timings",
+        "verdict",
         "width",
       ]);
       assert.deepEqual(body.model, { name: "yolov5n", inputSize: { width: 320, height: 320 } });
+      // A street scene: COCO sees no food, so the class decides, and says so.
+      assert.equal(body.verdict.source, "class");
+      assert.equal(body.verdict.threshold, 0.5);
+      assert.ok(body.verdict.foodScore < 0.05, `foodScore ${body.verdict.foodScore}`);
       assert.equal(body.width, 810);
       assert.equal(body.height, 1080);
       assert.equal(body.hotdog, false);

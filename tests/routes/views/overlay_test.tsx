@@ -1,7 +1,7 @@
 /** Exact markup of the SVG overlay for hand-made detections. */
 import assert from "node:assert/strict";
 import type { Detection } from "../../../inference/types.ts";
-import { classColor, inkOn, Overlay } from "../../../routes/views/overlay.tsx";
+import { classColor, hotdogHint, inkOn, Overlay } from "../../../routes/views/overlay.tsx";
 
 const HOTDOG: Detection = {
   label: "hot dog",
@@ -103,4 +103,44 @@ Deno.test("inkOn() picks black text on light class colours and white on dark one
   assert.equal(inkOn("#48F90A"), "#000");
   assert.equal(inkOn("#344593"), "#fff");
   assert.equal(inkOn("#FF3838"), "#fff");
+});
+
+Deno.test("Overlay draws the verdict's hint as a dashed, labelled box", () => {
+  const svg = String(
+    <Overlay
+      width={100}
+      height={80}
+      detections={[]}
+      hint={{ box: { x1: 10.04, y1: 20, x2: 50, y2: 60.06 }, score: 0.123 }}
+    />,
+  );
+  assert.equal(
+    svg,
+    '<svg class="overlay" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 80" width="100"' +
+      ' height="80" preserveAspectRatio="xMidYMid meet" role="img" aria-label="0 objects detected">' +
+      '<g class="hint" data-score="0.123"><rect x="10" y="20" width="40" height="40.1" fill="none"' +
+      ' stroke="#fff" stroke-width="2" stroke-dasharray="6 4"></rect><text x="12" y="18"' +
+      ' fill="#fff" font-size="12" font-family="system-ui, sans-serif" font-weight="600"' +
+      ' paint-order="stroke" stroke="#000" stroke-width="3.0">hot dog? 12%</text></g></svg>',
+  );
+});
+
+Deno.test("hotdogHint() points only when the verdict says hot dog and no box shows one", () => {
+  const region = { box: { x1: 1, y1: 2, x2: 3, y2: 4 }, score: 0.2 };
+  const verdict = {
+    source: "head" as const,
+    threshold: 0.5,
+    classScore: 0.2,
+    foodScore: 0.5,
+    region,
+  };
+  const hotdogBox: Detection = { label: "hot dog", classId: 52, score: 0.6, box: region.box };
+  assert.deepEqual(hotdogHint({ hotdog: true, detections: [], verdict }), region);
+  assert.equal(hotdogHint({ hotdog: true, detections: [hotdogBox], verdict }), null);
+  assert.equal(hotdogHint({ hotdog: false, detections: [], verdict }), null);
+  assert.equal(
+    hotdogHint({ hotdog: true, detections: [], verdict: { ...verdict, region: null } }),
+    null,
+  );
+  assert.equal(hotdogHint({ hotdog: true, detections: [] }), null);
 });

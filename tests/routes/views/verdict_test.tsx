@@ -1,6 +1,11 @@
 /** Exact markup of the verdict banner in its three states, and its screen-reader region. */
 import assert from "node:assert/strict";
-import { Verdict, verdictState, VerdictStatus } from "../../../routes/views/verdict.tsx";
+import {
+  Verdict,
+  verdictSource,
+  verdictState,
+  VerdictStatus,
+} from "../../../routes/views/verdict.tsx";
 
 const CHECK = '<span class="verdict-badge" aria-hidden="true"><svg viewBox="0 0 24 24" width="24"' +
   ' height="24"><path d="M5 12.5l4.5 4.5L19 7.5"></path></svg></span>';
@@ -49,4 +54,60 @@ Deno.test("VerdictStatus is an empty polite status region for announcements", ()
     '<p id="verdict-status" class="sr-only" role="status" aria-live="polite"' +
       ' aria-atomic="true"></p>',
   );
+});
+
+Deno.test("Verdict says what decided, and where the hot dog is when no box shows it", async (t) => {
+  const verdict = (source: "head" | "class", region: boolean) => ({
+    source,
+    threshold: 0.5,
+    classScore: 0.1,
+    foodScore: 0.4,
+    region: region ? { box: { x1: 1, y1: 2, x2: 30, y2: 40 }, score: 0.12 } : null,
+  });
+  const hotdogBox = {
+    label: "hot dog",
+    classId: 52,
+    score: 0.6,
+    box: { x1: 0, y1: 0, x2: 10, y2: 10 },
+  };
+  await t.step("a head verdict with a hot dog box names the head only", () => {
+    const result = {
+      hotdog: true,
+      hotdogScore: 0.9,
+      verdict: verdict("head", true),
+      detections: [hotdogBox],
+    };
+    assert.equal(verdictSource(result), "learned verdict");
+    assert.match(
+      String(<Verdict result={result} />),
+      /<p class="verdict-source">learned verdict<\/p>/,
+    );
+  });
+  await t.step("hot dog without a box points at the dashed hint", () => {
+    const result = {
+      hotdog: true,
+      hotdogScore: 0.7,
+      verdict: verdict("head", true),
+      detections: [],
+    };
+    assert.equal(verdictSource(result), "learned verdict · dashed box: most likely spot");
+  });
+  await t.step("hot dog without a box or a region says it judged the whole photo", () => {
+    const result = {
+      hotdog: true,
+      hotdogScore: 0.7,
+      verdict: verdict("head", false),
+      detections: [],
+    };
+    assert.equal(verdictSource(result), "learned verdict · from the whole photo");
+  });
+  await t.step("the class deciding is named as such", () => {
+    const result = {
+      hotdog: false,
+      hotdogScore: 0.1,
+      verdict: verdict("class", true),
+      detections: [],
+    };
+    assert.equal(verdictSource(result), "COCO hot dog class");
+  });
 });
