@@ -17,13 +17,20 @@ RUN ASSETS_MIRROR="$ASSETS_MIRROR" deno run --allow-read --allow-write --allow-n
 
 # Only the files the service needs.
 COPY config.ts main.ts ./
+COPY models/verdict.json models/
 COPY inference/ inference/
 COPY routes/ routes/
 COPY static/ static/
 # Everything the service imports is cached at build, so start-up does no network; the WASM
-# builds and source maps of onnxruntime-web the service never loads are dropped. Not --frozen:
-# deno.lock also pins test-only packages (Playwright, the native ONNX yardstick) that the image
-# leaves out; every package installed is still checked against the lock's integrity hashes.
+# builds and source maps of onnxruntime-web the service never loads are dropped. deno.lock also
+# pins test-only packages (Playwright, the native ONNX yardstick: 300 MB) that Deno would install
+# with the rest, so their entries are dropped first; every package installed is still checked
+# against the lock's integrity hashes.
+RUN deno eval 'const c = JSON.parse(Deno.readTextFileSync("deno.json")); \
+      const l = JSON.parse(Deno.readTextFileSync("deno.lock")); \
+      const keep = new Set(Object.values(c.imports)); \
+      for (const k of Object.keys(l.specifiers)) if (!keep.has(k)) delete l.specifiers[k]; \
+      Deno.writeTextFileSync("deno.lock", JSON.stringify(l, null, 2));'
 RUN deno install --entrypoint main.ts inference/worker.ts \
  && find /app/node_modules /app/.deno -type f -path '*onnxruntime-web*' \
       \( -name '*.map' -o -name '*jsep*' -o -name '*asyncify*' -o -name '*jspi*' \

@@ -128,7 +128,11 @@ try {
 } catch (err) {
   failure = err;
 }
-child.kill("SIGTERM");
+try {
+  child.kill("SIGTERM");
+} catch {
+  // It exited already; its status below says how.
+}
 const status = await child.status;
 const du = new Deno.Command("du", { args: ["-sm", workdir], stdout: "piped" }).outputSync();
 console.log(
