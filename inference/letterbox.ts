@@ -1,14 +1,5 @@
 /** Letterboxes an RGBA image into a normalised CHW float tensor, as Ultralytics' `letterbox` does. */
-
-/** Integer affine map from oriented pixel (xo, yo) to stored pixel: xs = ax*xo + bx*yo + cx. */
-export interface PixelMap {
-  ax: number;
-  bx: number;
-  cx: number;
-  ay: number;
-  by: number;
-  cy: number;
-}
+import type { OrientationMap } from "./orientation.ts";
 
 export interface RgbaImage {
   width: number;
@@ -27,7 +18,7 @@ export interface LetterboxOptions {
    * Maps the image as a person sees it to the stored pixels, so EXIF orientation costs no
    * rotation copy. `orientedWidth`/`orientedHeight` give the seen size. Default: identity.
    */
-  map?: PixelMap;
+  map?: OrientationMap;
   orientedWidth?: number;
   orientedHeight?: number;
   /** Reuse this buffer (length 3 * width * height) instead of allocating. */
@@ -45,7 +36,7 @@ export interface LetterboxResult {
   padY: number;
 }
 
-const IDENTITY: PixelMap = { ax: 1, bx: 0, cx: 0, ay: 0, by: 1, cy: 0 };
+const IDENTITY: OrientationMap = { ax: 1, bx: 0, cx: 0, ay: 0, by: 1, cy: 0 };
 
 /**
  * Resizes with OpenCV's INTER_LINEAR geometry (half-pixel centres, edge clamping), keeps the

@@ -11,6 +11,8 @@ export interface PoolOptions {
   jobTimeoutMs: number;
   /** Worker module; tests substitute a wrapper around the real one. */
   workerUrl?: URL;
+  /** A worker not ready this long after it was started is given up on (default 60 s). */
+  startTimeoutMs?: number;
   /** Called on each worker replacement, with the reason. */
   onRestart?: (reason: string) => void;
 }
@@ -58,6 +60,9 @@ export class WorkerPool {
   #nextId = 1;
   #restarts = 0;
   #closed = false;
+  get #startTimeoutMs(): number {
+    return this.#options.startTimeoutMs ?? 60_000;
+  }
 
   private constructor(info: ModelInfo, config: DetectorConfig, options: PoolOptions) {
     this.info = info;
@@ -126,13 +131,27 @@ export class WorkerPool {
     const slot: Slot = { index, worker, ready: false, wasmBytes: 0, generation };
     this.#slots[index] = slot;
     return new Promise<void>((resolve, reject) => {
+      // A worker that never says ready (a load that hangs, an error no event reports) must not
+      // leave start-up, or a replacement, waiting forever.
+      const startTimer = setTimeout(() => {
+        worker.terminate();
+        reject(
+          new AppError(
+            "unavailable",
+            `Cannot start worker ${index}: not ready after ${this.#startTimeoutMs} ms`,
+          ),
+        );
+      }, this.#startTimeoutMs);
       worker.onmessage = (event: MessageEvent<FromWorker>) => {
         const msg = event.data;
         if (msg.type === "ready") {
+          clearTimeout(startTimer);
           slot.ready = true;
+          slot.wasmBytes = msg.wasmBytes;
           resolve();
           this.#dispatch();
         } else if (msg.type === "init-error") {
+          clearTimeout(startTimer);
           worker.terminate();
           reject(new AppError("model_invalid", msg.message));
         } else this.#settle(slot, msg);
@@ -140,6 +159,7 @@ export class WorkerPool {
       worker.onerror = (event: ErrorEvent) => {
         event.preventDefault();
         if (!slot.ready) {
+          clearTimeout(startTimer);
           worker.terminate();
           reject(new AppError("internal", `Cannot start worker ${index}: ${event.message}`));
           return;

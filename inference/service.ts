@@ -15,6 +15,8 @@ export interface InferenceOptions {
   jobTimeoutMs: number;
   /** Worker module override (tests). */
   workerUrl?: URL;
+  /** Give up on a worker that is not ready this long after it started (default 60 s). */
+  startTimeoutMs?: number;
   onRestart?: (reason: string) => void;
   /** Where start-up notes go (e.g. the fallback decision). */
   log?: (message: string) => void;
@@ -57,6 +59,7 @@ export async function startInference(
           size: options.workers,
           jobTimeoutMs: options.jobTimeoutMs,
           workerUrl: options.workerUrl,
+          startTimeoutMs: options.startTimeoutMs,
           onRestart: options.onRestart,
         });
         mode = "workers";

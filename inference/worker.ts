@@ -12,7 +12,7 @@ export type ToWorker =
   | { type: "detect"; id: number; bytes: Uint8Array; options: DetectOptions };
 
 export type FromWorker =
-  | { type: "ready" }
+  | { type: "ready"; wasmBytes: number }
   | { type: "init-error"; message: string }
   | { type: "result"; id: number; result: DetectResult; wasmBytes: number }
   | { type: "error"; id: number; code: string; message: string; wasmBytes: number };
@@ -28,7 +28,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
   if (msg.type === "init") {
     try {
       detector = await Detector.create(msg.config);
-      post({ type: "ready" });
+      post({ type: "ready", wasmBytes: wasmMemoryBytes() });
     } catch (err) {
       post({ type: "init-error", message: toAppError(err).message });
     }

@@ -1,16 +1,9 @@
 /** Summaries and plain-text tables of verdict quality, shared by the eval and train CLIs. */
-import { confusion, rocAuc, type Scored, sweep, wilson } from "./metrics.ts";
+import { type Confusion, confusion, rocAuc, type Scored, sweep, wilson } from "./metrics.ts";
 
-export interface Summary {
+/** A confusion (rates rounded for reports) with its size, intervals and AUC. */
+export interface Summary extends Confusion {
   n: number;
-  threshold: number;
-  tp: number;
-  fn: number;
-  tn: number;
-  fp: number;
-  recall: number;
-  specificity: number;
-  accuracy: number;
   /** 95% Wilson intervals. */
   recallCi: [number, number];
   specificityCi: [number, number];

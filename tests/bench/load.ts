@@ -54,7 +54,9 @@ export async function benchLoad(
         if (res.status === 503 || res.status === 429) {
           // A well-behaved client (the camera page, Frigate's retry) waits as told.
           const wait = Number(res.headers.get("retry-after") ?? 1);
-          await new Promise((r) => setTimeout(r, Math.min(wait * 1000, end - performance.now())));
+          await new Promise((r) =>
+            setTimeout(r, Math.max(0, Math.min(wait * 1000, end - performance.now())))
+          );
         }
       } catch {
         await new Promise((r) => setTimeout(r, 50));

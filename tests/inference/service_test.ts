@@ -111,3 +111,30 @@ Deno.test("startInference() fails at once on a model that is not YOLOv5", async 
     await Deno.remove(path);
   }
 });
+
+Deno.test("startInference() gives up on a worker that never says ready", async (t) => {
+  const silent = new URL("./_silent_worker.ts", import.meta.url);
+  await t.step("workers mode: start-up fails with a clear message", async () => {
+    const inference = await startInference(DEFAULTS, {
+      ...OPTIONS,
+      mode: "workers",
+      workerUrl: silent,
+      startTimeoutMs: 500,
+    });
+    await assert.rejects(() => inference.warm, /Cannot start worker 0: not ready after 500 ms/);
+    await inference.close();
+  });
+  await t.step("auto mode: falls back to in-isolate inference", async () => {
+    const inference = await startInference(DEFAULTS, {
+      ...OPTIONS,
+      workerUrl: silent,
+      startTimeoutMs: 500,
+    });
+    try {
+      await inference.warm;
+      assert.equal(inference.mode, "inline");
+    } finally {
+      await inference.close();
+    }
+  });
+});

@@ -1,0 +1,2 @@
+/** A worker module that loads and then never answers, as a hung start-up would. */
+self.onmessage = () => {};
