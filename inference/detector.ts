@@ -4,7 +4,7 @@ import { type DecodedImage, decodeJpeg, warmJpegDecoder } from "./jpeg_decode.ts
 import { letterbox } from "./letterbox.ts";
 import { DEFAULT_ANCHORS, type PreparedModel, prepareModel } from "./model_prepare.ts";
 import { orientedToStored } from "./orientation.ts";
-import { type HeadTensor, postprocess } from "./postprocess.ts";
+import { type HeadTensor, type ImageMapping, postprocess } from "./postprocess.ts";
 import { createSession, type ModelSession } from "./session.ts";
 import type { DetectOptions, DetectResult } from "./types.ts";
 import { type FeatureSpec, foodClassIds, prepareOptionsFor } from "./verdict/features.ts";
@@ -215,18 +215,21 @@ export class Detector {
         anchors: head.anchors ?? DEFAULT_ANCHORS[stride],
       };
     });
-    const { detections, classMax, classBest } = postprocess(heads, {
-      classNames: this.#model.classNames,
-      conf: options.conf ?? c.conf,
-      iou: options.iou ?? c.iou,
-      maxDetections: options.maxDetections ?? c.maxDetections,
-      classes: options.classes,
+    const mapping: ImageMapping = {
       scaleX: lb.scaleX,
       scaleY: lb.scaleY,
       padX: lb.padX,
       padY: lb.padY,
       imageWidth: orientedWidth,
       imageHeight: orientedHeight,
+    };
+    const { detections, classMax, classBest } = postprocess(heads, {
+      classNames: this.#model.classNames,
+      conf: options.conf ?? c.conf,
+      iou: options.iou ?? c.iou,
+      maxDetections: options.maxDetections ?? c.maxDetections,
+      classes: options.classes,
+      ...mapping,
     });
     // The verdict ignores the request's thresholds and class filter: same photo, same verdict.
     const { hotdog, hotdogScore, verdict, features } = judge({
@@ -234,14 +237,7 @@ export class Detector {
       classMax,
       classBest,
       heads,
-      mapping: {
-        scaleX: lb.scaleX,
-        scaleY: lb.scaleY,
-        padX: lb.padX,
-        padY: lb.padY,
-        imageWidth: orientedWidth,
-        imageHeight: orientedHeight,
-      },
+      mapping,
     }, {
       model: this.#head,
       threshold: c.hotdogThreshold,

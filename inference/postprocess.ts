@@ -11,7 +11,17 @@ export interface HeadTensor {
   anchors: readonly (readonly [number, number])[];
 }
 
-export interface PostprocessOptions {
+/** Tensor to image coordinates: image = (tensor - pad) / scale, clipped to the image. */
+export interface ImageMapping {
+  scaleX: number;
+  scaleY: number;
+  padX: number;
+  padY: number;
+  imageWidth: number;
+  imageHeight: number;
+}
+
+export interface PostprocessOptions extends ImageMapping {
   classNames: readonly string[];
   /** Confidence threshold on objectness x class probability (default 0.25). */
   conf?: number;
@@ -21,14 +31,6 @@ export interface PostprocessOptions {
   maxDetections?: number;
   /** Keep only these class ids (after the best class is chosen, as Ultralytics does). */
   classes?: readonly number[];
-  /** Maps tensor coordinates back to the image: image = (tensor - pad) / scale. */
-  scaleX: number;
-  scaleY: number;
-  padX: number;
-  padY: number;
-  /** Image size for clipping. */
-  imageWidth: number;
-  imageHeight: number;
 }
 
 export interface PostprocessResult {
@@ -67,7 +69,7 @@ export function postprocess(
   const cand: { x1: number; y1: number; x2: number; y2: number; score: number; cls: number }[] = [];
 
   for (const head of heads) {
-    const { data, ny, nx, stride, anchors } = head;
+    const { data, ny, nx, anchors } = head;
     const cells = ny * nx;
     if (data.length < anchors.length * no * cells) {
       throw new RangeError(
@@ -99,20 +101,7 @@ export function postprocess(
         if (score > classBest[best]) classBest[best] = score;
         if (obj <= conf || !(score > conf)) continue;
         if (allowed && !allowed.has(best)) continue;
-        const gx = cell % nx;
-        const gy = (cell - gx) / nx;
-        const cx = (sigmoid(data[base + cell]) * 2 - 0.5 + gx) * stride;
-        const cy = (sigmoid(data[base + cells + cell]) * 2 - 0.5 + gy) * stride;
-        const w = (sigmoid(data[base + 2 * cells + cell]) * 2) ** 2 * anchors[a][0];
-        const h = (sigmoid(data[base + 3 * cells + cell]) * 2) ** 2 * anchors[a][1];
-        cand.push({
-          x1: cx - w / 2,
-          y1: cy - h / 2,
-          x2: cx + w / 2,
-          y2: cy + h / 2,
-          score,
-          cls: best,
-        });
+        cand.push({ ...cellBox(head, a, cell, no), score, cls: best });
       }
     }
   }
@@ -159,7 +148,22 @@ export function boxIou(a: Box, b: Box): number {
   return union > 0 ? inter / union : 0;
 }
 
-function toImage(b: Box, o: PostprocessOptions): Box {
+/** The box one anchor of one cell predicts, in tensor pixels (YOLOv5's decode). */
+export function cellBox(head: HeadTensor, anchor: number, cell: number, numOutputs: number): Box {
+  const cells = head.ny * head.nx;
+  const base = anchor * numOutputs * cells;
+  const v = (k: number) => sigmoid(head.data[base + k * cells + cell]);
+  const gx = cell % head.nx;
+  const gy = (cell - gx) / head.nx;
+  const cx = (v(0) * 2 - 0.5 + gx) * head.stride;
+  const cy = (v(1) * 2 - 0.5 + gy) * head.stride;
+  const w = (v(2) * 2) ** 2 * head.anchors[anchor][0];
+  const h = (v(3) * 2) ** 2 * head.anchors[anchor][1];
+  return { x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2 };
+}
+
+/** A tensor-space box in image pixels, clipped to the image. */
+export function toImage(b: Box, o: ImageMapping): Box {
   const clip = (v: number, max: number) => Math.min(Math.max(v, 0), max);
   return {
     x1: clip((b.x1 - o.padX) / o.scaleX, o.imageWidth),

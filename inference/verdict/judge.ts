@@ -4,7 +4,8 @@ import type { Verdict } from "../types.ts";
 import { type FeatureSpec, featureVector, foodScore } from "./features.ts";
 import { headScore } from "./head.ts";
 import type { VerdictModel } from "./model.ts";
-import { bestRegion, type ImageMapping } from "./region.ts";
+import type { ImageMapping } from "../postprocess.ts";
+import { bestRegion } from "./region.ts";
 
 /** What one run of the detector computed, as the verdict reads it. */
 export interface RunOutputs {

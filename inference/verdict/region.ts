@@ -1,21 +1,11 @@
 /** The most likely hot-dog region: the cell COCO's `hot dog` class scores highest, as a box. */
-import type { HeadTensor } from "../postprocess.ts";
+import { cellBox, type HeadTensor, type ImageMapping, toImage } from "../postprocess.ts";
 import type { Box } from "../types.ts";
 
 export interface Region {
   box: Box;
   /** objectness x `hot dog` probability of that cell, 0-1 (often far below the box threshold). */
   score: number;
-}
-
-/** Tensor to image coordinates, as postprocess maps them: image = (tensor - pad) / scale. */
-export interface ImageMapping {
-  scaleX: number;
-  scaleY: number;
-  padX: number;
-  padY: number;
-  imageWidth: number;
-  imageHeight: number;
 }
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -54,23 +44,8 @@ export function bestRegion(
   }
   if (!found) return null;
   const { head, a, cell } = found;
-  const cells = head.ny * head.nx;
-  const v = (k: number) => sigmoid(head.data[a * no * cells + k * cells + cell]);
-  const gx = cell % head.nx;
-  const gy = (cell - gx) / head.nx;
-  const cx = (v(0) * 2 - 0.5 + gx) * head.stride;
-  const cy = (v(1) * 2 - 0.5 + gy) * head.stride;
-  const w = (v(2) * 2) ** 2 * head.anchors[a][0];
-  const h = (v(3) * 2) ** 2 * head.anchors[a][1];
-  const m = options;
-  const clip = (x: number, max: number) => Math.min(Math.max(x, 0), max);
   return {
-    box: {
-      x1: clip((cx - w / 2 - m.padX) / m.scaleX, m.imageWidth),
-      y1: clip((cy - h / 2 - m.padY) / m.scaleY, m.imageHeight),
-      x2: clip((cx + w / 2 - m.padX) / m.scaleX, m.imageWidth),
-      y2: clip((cy + h / 2 - m.padY) / m.scaleY, m.imageHeight),
-    },
+    box: toImage(cellBox(head, a, cell, no), options),
     score: best,
   };
 }
