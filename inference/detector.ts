@@ -5,7 +5,7 @@ import { letterbox } from "./letterbox.ts";
 import { DEFAULT_ANCHORS, type PreparedModel, prepareModel } from "./model_prepare.ts";
 import { orientedToStored } from "./orientation.ts";
 import { type HeadTensor, type ImageMapping, postprocess } from "./postprocess.ts";
-import { createSession, type ModelSession } from "./session.ts";
+import { createSession, type ModelSession, type OutputTensor } from "./session.ts";
 import type { DetectOptions, DetectResult } from "./types.ts";
 import { type FeatureSpec, foodClassIds, prepareOptionsFor } from "./verdict/features.ts";
 import { judge } from "./verdict/judge.ts";
@@ -56,6 +56,28 @@ export interface ModelInfo {
 
 const HOTDOG_LABEL = "hot dog";
 
+/**
+ * The head outputs of one run as postprocess takes them: the stride is the input height over
+ * the grid height, and exports without anchor constants get YOLOv5's defaults for that stride.
+ */
+export function headTensors(
+  model: Pick<PreparedModel, "heads">,
+  outputs: ReadonlyMap<string, OutputTensor>,
+  inputHeight: number,
+): HeadTensor[] {
+  return model.heads.map((head) => {
+    const out = outputs.get(head.name)!;
+    const stride = inputHeight / out.dims[2];
+    return {
+      data: out.data,
+      ny: out.dims[2],
+      nx: out.dims[3],
+      stride,
+      anchors: head.anchors ?? DEFAULT_ANCHORS[stride],
+    };
+  });
+}
+
 /** What clients are told about the model: from the configuration and the prepared graph. */
 export function modelInfo(config: DetectorConfig, model: PreparedModel): ModelInfo {
   return Object.freeze({
@@ -85,7 +107,6 @@ export class Detector {
   #hotdogClass: number;
   #head: VerdictModel | null;
   #foodClasses: number[];
-  #strides = new Map<string, number>();
 
   private constructor(config: DetectorConfig, model: PreparedModel, session: ModelSession) {
     this.#config = config;
@@ -127,10 +148,6 @@ export class Detector {
   async #warmUp(): Promise<void> {
     const { inputWidth: w, inputHeight: h } = this.#config;
     const outputs = await this.#session.run(new Float32Array(3 * w * h), [1, 3, h, w]);
-    for (const head of this.#model.heads) {
-      const dims = outputs.get(head.name)!.dims;
-      this.#strides.set(head.name, h / dims[2]);
-    }
     this.#checkVerdictFits(outputs);
     const width = 640;
     const height = 480;
@@ -204,17 +221,7 @@ export class Detector {
     const t2 = performance.now();
     const outputs = await this.#session.run(lb.tensor, [1, 3, c.inputHeight, c.inputWidth]);
     const t3 = performance.now();
-    const heads: HeadTensor[] = this.#model.heads.map((head) => {
-      const out = outputs.get(head.name)!;
-      const stride = this.#strides.get(head.name) ?? c.inputHeight / out.dims[2];
-      return {
-        data: out.data,
-        ny: out.dims[2],
-        nx: out.dims[3],
-        stride,
-        anchors: head.anchors ?? DEFAULT_ANCHORS[stride],
-      };
-    });
+    const heads = headTensors(this.#model, outputs, c.inputHeight);
     const mapping: ImageMapping = {
       scaleX: lb.scaleX,
       scaleY: lb.scaleY,

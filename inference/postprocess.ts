@@ -50,8 +50,8 @@ const MAX_NMS = 30000;
 // probability below it can matter).
 const CLASS_MAX_OBJ = 0.001;
 
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
-const logit = (p: number) => Math.log(p / (1 - p));
+export const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+export const logit = (p: number) => Math.log(p / (1 - p));
 
 /** Pure: the whole postprocess for one image. */
 export function postprocess(

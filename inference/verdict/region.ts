@@ -1,5 +1,12 @@
 /** The most likely hot-dog region: the cell COCO's `hot dog` class scores highest, as a box. */
-import { cellBox, type HeadTensor, type ImageMapping, toImage } from "../postprocess.ts";
+import {
+  cellBox,
+  type HeadTensor,
+  type ImageMapping,
+  logit,
+  sigmoid,
+  toImage,
+} from "../postprocess.ts";
 import type { Box } from "../types.ts";
 
 export interface Region {
@@ -7,9 +14,6 @@ export interface Region {
   /** objectness x `hot dog` probability of that cell, 0-1 (often far below the box threshold). */
   score: number;
 }
-
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
-const logit = (p: number) => Math.log(p / (1 - p));
 
 /**
  * Pure: scans every cell for the best objectness x class-`classId` score and decodes that

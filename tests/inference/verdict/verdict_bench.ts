@@ -1,7 +1,8 @@
 /** What the verdict costs per snapshot: the head's math, the pooled outputs, and end to end. */
 import { DEFAULTS } from "../../../config.ts";
 import { loadDetector } from "../../../inference/load_detector.ts";
-import { DEFAULT_ANCHORS, prepareModel } from "../../../inference/model_prepare.ts";
+import { headTensors } from "../../../inference/detector.ts";
+import { prepareModel } from "../../../inference/model_prepare.ts";
 import { postprocess } from "../../../inference/postprocess.ts";
 import { createSession } from "../../../inference/session.ts";
 import { decodeJpeg } from "../../../inference/jpeg_decode.ts";
@@ -35,17 +36,7 @@ for (let i = 0; i < 60; i++) {
 
 // 2. The verdict's own math after the run: features, head, food gate, region.
 const out = await sWith.run(lb.tensor, dims);
-const heads = withF.heads.map((h) => {
-  const o = out.get(h.name)!;
-  const stride = size / o.dims[2];
-  return {
-    data: o.data,
-    ny: o.dims[2],
-    nx: o.dims[3],
-    stride,
-    anchors: h.anchors ?? DEFAULT_ANCHORS[stride],
-  };
-});
+const heads = headTensors(withF, out, size);
 const mapping = {
   scaleX: lb.scaleX,
   scaleY: lb.scaleY,
