@@ -1,25 +1,13 @@
 import assert from "node:assert/strict";
+import { spawnService } from "./bench/_spawn.ts";
 
 Deno.test("main.ts finishes in-flight requests on SIGTERM and exits 0", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-net", "--allow-env", "main.ts"],
-    env: { PORT: String(port), HOST: "127.0.0.1", WORKERS: "1", INPUT_SIZE: "640" },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const url = `http://127.0.0.1:${port}`;
+  const service = await spawnService({ WORKERS: "1", INPUT_SIZE: "640" }, {
+    readyTimeoutMs: 20_000,
+  });
+  const { url } = service;
+  let stopped: Promise<number> | undefined;
   try {
-    let ready = false;
-    for (let i = 0; i < 400 && !ready; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      const res = await fetch(`${url}/readyz`).catch(() => undefined);
-      await res?.body?.cancel();
-      ready = res?.status === 200;
-    }
-    assert.ok(ready, "service did not become ready");
     const form = new FormData();
     form.append("image", new Blob([await Deno.readFile("tests/data/images/bus.jpg")]), "bus.jpg");
     const inFlight = fetch(`${url}/detect`, { method: "POST", body: form });
@@ -29,20 +17,16 @@ Deno.test("main.ts finishes in-flight requests on SIGTERM and exits 0", async ()
       if (/^nothotdog_queue_in_flight 1$/m.test(metrics)) break;
       await new Promise((r) => setTimeout(r, 5));
     }
-    child.kill("SIGTERM");
+    stopped = service.stop();
     const res = await inFlight;
     const text = await res.text();
     assert.equal(res.status, 200, text);
     assert.match(text, /<rect /);
-    const { code } = await child.output();
-    assert.equal(code, 0);
+    assert.equal(await stopped, 0);
     await assert.rejects(() => fetch(`${url}/healthz`));
   } finally {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // Already exited.
-    }
+    // A failure before the SIGTERM must not leave the service running.
+    if (!stopped) await service.stop();
   }
 });
 

@@ -1,4 +1,4 @@
-/** Runs the real service (`main.ts`) as a child process on a free loopback port. */
+/** Runs the real service (`main.ts`) as a child process on a free loopback port (benches, tests). */
 
 export interface ServiceProcess {
   url: string;
@@ -6,7 +6,8 @@ export interface ServiceProcess {
   /** Milliseconds from spawn to the first 200 from /readyz. */
   readyMs: number;
   rssBytes(): number;
-  stop(): Promise<void>;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number>;
 }
 
 function freePort(): number {
@@ -25,7 +26,7 @@ export function rssOf(pid: number): number {
 
 export async function spawnService(
   env: Record<string, string> = {},
-  options: { denoArgs?: string[] } = {},
+  options: { denoArgs?: string[]; readyTimeoutMs?: number } = {},
 ): Promise<ServiceProcess> {
   const port = freePort();
   const started = performance.now();
@@ -44,7 +45,8 @@ export async function spawnService(
   }).spawn();
   const url = `http://127.0.0.1:${port}`;
   let readyMs = -1;
-  for (let i = 0; i < 600; i++) {
+  const readyTimeoutMs = options.readyTimeoutMs ?? 6000;
+  for (let i = 0; i < readyTimeoutMs / 10; i++) {
     try {
       const res = await fetch(`${url}/readyz`);
       await res.body?.cancel();
@@ -60,7 +62,7 @@ export async function spawnService(
   if (readyMs < 0) {
     child.kill();
     const err = new TextDecoder().decode((await child.output()).stderr);
-    throw new Error(`Cannot start the service for the benchmark: not ready after 6 s\n${err}`);
+    throw new Error(`Cannot start the service: not ready after ${readyTimeoutMs} ms\n${err}`);
   }
   return {
     url,
@@ -69,7 +71,7 @@ export async function spawnService(
     rssBytes: () => rssOf(child.pid),
     async stop() {
       child.kill("SIGTERM");
-      await child.output();
+      return (await child.output()).code;
     },
   };
 }
