@@ -84,13 +84,13 @@ function withHash(asset: Asset, sha256: string): Asset {
 
 const WRONG_HASH = "0".repeat(64);
 
-Deno.test("readManifest() parses the committed models/assets.tsv into 701 pinned rows", () => {
+Deno.test("readManifest() parses the committed models/assets.tsv into 702 pinned rows", () => {
   const count = (group: string) => COMMITTED.filter((a) => a.group === group).length;
-  assert.equal(COMMITTED.length, 701);
-  assert.deepEqual([count("model"), count("image"), count("hotdog")], [2, 1, 698]);
+  assert.equal(COMMITTED.length, 702);
+  assert.deepEqual([count("model"), count("image"), count("hotdog")], [3, 1, 698]);
   assert.deepEqual(
     COMMITTED.filter((a) => a.group === "model").map((a) => a.path).sort(),
-    ["models/yolov5n-fp16.onnx", "models/yolov5n.onnx"],
+    ["models/mobilenetv2-12-int8.onnx", "models/yolov5n-fp16.onnx", "models/yolov5n.onnx"],
   );
   for (const asset of COMMITTED) {
     if (asset.group === "model") assert.equal(asset.path, asset.mirror);
