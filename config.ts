@@ -88,6 +88,16 @@ export const ConfigSchema = z.object({
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(20),
   TRUST_PROXY: bool.default(false),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
+  /**
+   * Bytes all uploads being received or waiting may hold together (each counted at its declared
+   * size, MAX_BODY_BYTES when it declares none); one client may hold a quarter of it, at least
+   * one MAX_BODY_BYTES. Past it: 503 with Retry-After, before the body is read.
+   */
+  BODY_BUDGET_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
+  /** An upload that sends nothing for this long is answered 408 and its connection closed. */
+  BODY_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  /** An upload not complete this long after its headers arrived is answered 408. */
+  BODY_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   LOG_REQUESTS: bool.default(true),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   /** Origins allowed to call the APIs from a browser (CORS); empty: CORS off. */

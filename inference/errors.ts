@@ -9,10 +9,14 @@ export const ERROR_STATUS = {
   invalid_parameter: 400,
   unauthorized: 401,
   not_found: 404,
+  /** The client stopped sending its body (idle) or took too long over all of it. */
+  body_timeout: 408,
   // Size limits.
   body_too_large: 413,
   too_many_pixels: 413,
   image_too_large: 413,
+  /** More scans, or more pixels x scans, than a decode may cost (jpeg_probe.ts). */
+  too_many_scans: 413,
   // Types the decoder refuses.
   unsupported_media_type: 415,
   not_jpeg: 415,

@@ -23,15 +23,52 @@ export interface JpegInfo {
   scanOffset: number;
 }
 
+/** What {@link probeJpeg} found: the headers, plus what walking every scan to EOI counted. */
+export interface JpegProbe extends JpegInfo {
+  /** Scans (SOS markers) before EOI: 1-3 for sequential files, 6-10 from common encoders. */
+  scans: number;
+  /** Decode work as the limits count it: pixels x scans. */
+  decodeWork: number;
+  /** Offset of the EOI marker that ends the image (anything after it is ignored). */
+  eoiOffset: number;
+}
+
 export interface ProbeOptions {
   /** Refuse images with more pixels than this (default 16_800_000, imgproxy's 16.8 MP). */
   maxPixels?: number;
   /** Refuse images with a side longer than this (default 8192). */
   maxSide?: number;
+  /** Refuse images with more scans than this (default {@link MAX_SCANS}). */
+  maxScans?: number;
+  /** Refuse images whose pixels x scans is over this (default {@link MAX_DECODE_WORK}). */
+  maxDecodeWork?: number;
 }
 
 export const DEFAULT_MAX_PIXELS = 16_800_000;
 export const DEFAULT_MAX_SIDE = 8192;
+
+/**
+ * Most scans a JPEG may have. Each scan makes the decoder visit every block of its components
+ * again, and a progressive file may legally repeat cheap scans (long EOB runs cost a few bits
+ * per scan), so a small file can cost minutes of decoding: LJT-01-003 in libjpeg-turbo's "Two
+ * Issues with the JPEG Standard" (libjpeg-turbo.org/pmwiki/uploads/About/
+ * TwoIssueswiththeJPEGStandard.pdf). libjpeg-turbo leaves the limit to the application:
+ * `djpeg -maxscans N` and TurboJPEG's TJPARAM_SCANLIMIT default to no limit, and its own
+ * fuzzers set 500; NVIDIA DALI defaults to 500 and nvImageCodec to 256
+ * (NVIMGCODEC_MAX_JPEG_SCANS); LibreOffice stops at 100, the report's sample value. Browsers
+ * decode progressively in the background and publish no such limit. Real encoders write far
+ * fewer: libjpeg's and jpegtran's default progression has 10 scans (6 for greyscale), mozjpeg
+ * 7 here, sequential files 1 per component at most. 100 is ten times what they write.
+ */
+export const MAX_SCANS = 100;
+
+/**
+ * Most decode work accepted, as pixels x scans: 16 scans at the 16.8 MP pixel limit (a common
+ * progressive file there has 7-10), up to {@link MAX_SCANS} at 2.6 MP and below. This bounds
+ * what one accepted image can cost before the decoder starts, since a worker cannot be stopped
+ * in the middle of a WASM call (README, "Limits", has the measured worst case).
+ */
+export const MAX_DECODE_WORK = 16 * DEFAULT_MAX_PIXELS;
 
 const SOF_PROCESS: Record<number, JpegInfo["process"]> = {
   0xc0: "baseline",
@@ -63,12 +100,14 @@ const hex = (byte: number): string => `0x${byte.toString(16).toUpperCase().padSt
 const markerName = (code: number): string => `0xFF${hex(code).slice(2)}`;
 
 /**
- * Walks the markers from SOI up to and including the first SOS header, bounds-checking every
- * length, and throws an AppError for anything the decoder should not be given: bytes that are
- * not a JPEG, broken structure, unsupported processes or colour models, and sizes over the
- * limits. It reads no entropy-coded data, so it costs microseconds whatever the image size.
+ * Walks every marker from SOI to EOI, bounds-checking every length, and throws an AppError for
+ * anything the decoder should not be given: bytes that are not a JPEG, broken structure,
+ * unsupported processes or colour models, sizes over the limits, a missing EOI, a scan script
+ * that is inconsistent (a band sent twice: the scan bomb's repeated scan) or too long, and
+ * more decode work (pixels x scans) than {@link MAX_DECODE_WORK}. Entropy-coded data is only
+ * searched for the next marker, never decoded: about 1 ms per MB.
  */
-export function probeJpeg(bytes: Uint8Array, options: ProbeOptions = {}): JpegInfo {
+export function probeJpeg(bytes: Uint8Array, options: ProbeOptions = {}): JpegProbe {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const maxSide = options.maxSide ?? DEFAULT_MAX_SIDE;
   const n = bytes.length;
@@ -135,14 +174,16 @@ export function probeJpeg(bytes: Uint8Array, options: ProbeOptions = {}): JpegIn
       checkSize(frame.width, frame.height, maxPixels, maxSide);
     } else if (marker === 0xda) {
       if (!frame) throw fail(`SOS marker at offset ${at} before any SOF marker`);
-      readScanHeader(bytes, start, end);
       const size = orientedSize(frame.width, frame.height, orientation);
+      const scans = walkScans(bytes, frame, at, options);
+      const { ids: _ids, ...header } = frame;
       return {
-        ...frame,
+        ...header,
         orientation,
         orientedWidth: size.width,
         orientedHeight: size.height,
         scanOffset: end,
+        ...scans,
       };
     } else if (marker === 0xe1 && !sawExif && isExif(bytes, start, end)) {
       // Only the first EXIF block counts, as in every viewer.
@@ -159,7 +200,10 @@ export function probeJpeg(bytes: Uint8Array, options: ProbeOptions = {}): JpegIn
   }
 }
 
-type Frame = Pick<JpegInfo, "width" | "height" | "components" | "precision" | "process">;
+type Frame = Pick<JpegInfo, "width" | "height" | "components" | "precision" | "process"> & {
+  /** Component identifiers, in frame order, for matching scan headers. */
+  ids: number[];
+};
 
 function readFrame(
   bytes: Uint8Array,
@@ -219,7 +263,9 @@ function readFrame(
       );
     }
   }
-  return { width, height, components, precision, process };
+  const ids = Array.from({ length: components }, (_, i) => bytes[start + 6 + 3 * i]);
+  if (new Set(ids).size !== ids.length) throw fail(`SOF lists component id ${ids} twice`);
+  return { width, height, components, precision, process, ids };
 }
 
 function checkSize(width: number, height: number, maxPixels: number, maxSide: number): void {
@@ -249,11 +295,179 @@ function megapixels(pixels: number): string {
   return (pixels / 1e6).toFixed(1);
 }
 
-/** Checks the SOS header's shape; the decoder checks that its tables exist. */
-function readScanHeader(bytes: Uint8Array, start: number, end: number): void {
-  const count = start < end ? bytes[start] : 0;
-  if (count < 1 || count > 4 || end - start !== 4 + 2 * count) {
-    throw fail(`SOS header of ${end - start + 2} bytes does not fit ${count} components`);
+/**
+ * From the first SOS marker (at `sos`) to EOI: skips each scan's entropy-coded data to the next
+ * marker, checks every scan header against the frame and the scan script so far, and counts.
+ * Fails as soon as a limit is passed, so a file of 150,000 scans costs no more than one of 101.
+ */
+function walkScans(
+  bytes: Uint8Array,
+  frame: Frame,
+  sos: number,
+  options: ProbeOptions,
+): Pick<JpegProbe, "scans" | "decodeWork" | "eoiOffset"> {
+  const maxScans = options.maxScans ?? MAX_SCANS;
+  const maxWork = options.maxDecodeWork ?? MAX_DECODE_WORK;
+  const pixels = frame.width * frame.height;
+  const script = new ScanScript(frame);
+  const n = bytes.length;
+  let scans = 0;
+  let pos = sos;
+  // `pos` is at a marker's 0xFF here: the first SOS, or one found after entropy-coded data.
+  for (;;) {
+    const marker = bytes[pos + 1];
+    const at = pos;
+    if (marker === 0xd9) {
+      script.finish();
+      return { scans, decodeWork: scans * pixels, eoiOffset: at };
+    }
+    if (pos + 4 > n) throw truncated(n);
+    const length = (bytes[pos + 2] << 8) | bytes[pos + 3];
+    const end = pos + 2 + length;
+    if (length < 2) {
+      throw fail(`segment ${markerName(marker)} at offset ${at} has length ${length}`);
+    }
+    if (end > n) throw truncated(n);
+    if (marker === 0xda) {
+      scans++;
+      if (scans > maxScans) {
+        throw new AppError(
+          "too_many_scans",
+          `Cannot decode JPEG: over ${maxScans} scans (the limit; encoders write at most about 10)`,
+        );
+      }
+      if (scans * pixels > maxWork) {
+        throw new AppError(
+          "too_many_scans",
+          `Cannot decode JPEG: ${scans} scans of ${frame.width}x${frame.height} are over the ` +
+            `decode work limit of ${megapixels(maxWork)} MP x scans`,
+        );
+      }
+      script.scan(bytes, pos + 4, end, at);
+      pos = nextMarker(bytes, end);
+      continue;
+    }
+    if (SKIPPABLE(marker)) {
+      // Tables, restart interval, DNL, APPn and COM between scans; then a marker must follow.
+      if (end >= n) throw truncated(n);
+      if (bytes[end] !== 0xff) {
+        throw fail(`expected a marker at offset ${end}, found ${hex(bytes[end])}`);
+      }
+      pos = end;
+      while (pos + 1 < n && bytes[pos + 1] === 0xff) pos++;
+      if (pos + 1 >= n) throw truncated(n);
+      continue;
+    }
+    if (marker === 0xd8) throw fail(`second SOI marker at offset ${at}`);
+    if (SOF_PROCESS[marker] || UNSUPPORTED_MARKER[marker]) {
+      throw fail(`second SOF marker ${markerName(marker)} at offset ${at}`);
+    }
+    throw fail(`invalid marker ${markerName(marker)} at offset ${at} after the first scan`);
+  }
+}
+
+/** DHT, DAC, DNL, DQT, DRI, APPn and COM: segments that may sit between scans. */
+const SKIPPABLE = (m: number): boolean =>
+  m === 0xc4 || m === 0xcc || m === 0xdb || m === 0xdc || m === 0xdd || m === 0xfe ||
+  (m >= 0xe0 && m <= 0xef);
+
+const truncated = (n: number): AppError =>
+  fail(`no EOI marker: the file ends inside the image data (truncated after ${n} bytes?)`);
+
+/**
+ * The offset of the next marker's 0xFF after entropy-coded data starting at `from`. Inside the
+ * data 0xFF is followed by 0x00 (a stuffed byte), by RST0-7, or by more 0xFF fill; anything
+ * else ends the scan. `indexOf` runs natively, so this is a memory scan, not a JS loop.
+ */
+function nextMarker(bytes: Uint8Array, from: number): number {
+  const n = bytes.length;
+  let i = from;
+  for (;;) {
+    i = bytes.indexOf(0xff, i);
+    if (i < 0 || i + 1 >= n) throw truncated(n);
+    const next = bytes[i + 1];
+    if (next === 0xff) {
+      i++;
+    } else if (next === 0x00 || (next >= 0xd0 && next <= 0xd7)) {
+      i += 2;
+    } else {
+      return i;
+    }
+  }
+}
+
+/**
+ * The scan script so far, checked as libjpeg's jdphuff.c does but strictly: libjpeg only warns
+ * ("Inconsistent progression sequence") and decodes on, and it accepts a first scan of a band
+ * repeated any number of times, which is how a scan bomb is built. Here every band of every
+ * component is sent once and then only refined one bit at a time, in order; a sequential file
+ * sends each component once. A component with no scan at all is refused at EOI: the decoder
+ * would fill it with grey.
+ */
+class ScanScript {
+  readonly #frame: Frame;
+  /** Per component and coefficient: the successive-approximation bit reached, -1 for none. */
+  readonly #bits: Int8Array;
+
+  constructor(frame: Frame) {
+    this.#frame = frame;
+    this.#bits = new Int8Array(frame.components * 64).fill(-1);
+  }
+
+  scan(bytes: Uint8Array, start: number, end: number, at: number): void {
+    const count = start < end ? bytes[start] : 0;
+    if (count < 1 || count > 4 || end - start !== 4 + 2 * count) {
+      throw fail(`SOS header of ${end - start + 2} bytes does not fit ${count} components`);
+    }
+    const comps: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const id = bytes[start + 1 + 2 * i];
+      const c = this.#frame.ids.indexOf(id);
+      if (c < 0) throw fail(`scan at offset ${at} names component id ${id}, not in the frame`);
+      if (comps.includes(c)) throw fail(`scan at offset ${at} names component id ${id} twice`);
+      comps.push(c);
+    }
+    const p = start + 1 + 2 * count;
+    const ss = bytes[p];
+    const se = bytes[p + 1];
+    const ah = bytes[p + 2] >> 4;
+    const al = bytes[p + 2] & 0x0f;
+    const bad = (why: string) => fail(`scan at offset ${at}: ${why}`);
+    if (this.#frame.process !== "progressive") {
+      if (ss !== 0 || se !== 63 || ah !== 0 || al !== 0) {
+        throw bad(`spectral selection ${ss}-${se}, approximation ${ah}/${al} in a sequential file`);
+      }
+    } else {
+      if (ss === 0 ? se !== 0 : se < ss || se > 63 || count !== 1) {
+        throw bad(`spectral selection ${ss}-${se} for ${count} components`);
+      }
+      if (al > 13 || (ah !== 0 && al !== ah - 1)) {
+        throw bad(`successive approximation ${ah}/${al}`);
+      }
+    }
+    for (const c of comps) {
+      const bits = this.#bits.subarray(c * 64, c * 64 + 64);
+      if (ss > 0 && bits[0] < 0) throw bad(`AC band of component ${c + 1} before its DC`);
+      for (let k = ss; k <= se; k++) {
+        const reached = bits[k];
+        if (ah === 0 ? reached >= 0 : reached !== ah) {
+          throw bad(
+            ah === 0
+              ? `coefficient ${k} of component ${c + 1} is sent again (a repeated scan)`
+              : `coefficient ${k} of component ${c + 1} refined out of order`,
+          );
+        }
+        bits[k] = al;
+      }
+    }
+  }
+
+  finish(): void {
+    for (let c = 0; c < this.#frame.components; c++) {
+      if (this.#bits[c * 64] < 0) {
+        throw fail(`component ${c + 1} has no scan before EOI (truncated?)`);
+      }
+    }
   }
 }
 

@@ -1,11 +1,15 @@
-/** Admission control for detection routes: rate limit, queue gate and body limit, then the queue. */
+/** Admission control for detection routes: rate limit, queue gate, body budget and limit, queue. */
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { MiddlewareHandler } from "hono";
 import { every } from "hono/combine";
-import { bodyLimit } from "./body_limit.ts";
+import { AppError } from "../inference/errors.ts";
+import type { JpegProbe } from "../inference/jpeg_probe.ts";
+import type { Timings } from "../inference/types.ts";
+import type { BodyBudget } from "./body_budget.ts";
+import { bodyLimit, contentLength } from "./body_limit.ts";
 import type { CodelQueue } from "./codel_queue.ts";
 import type { DetectService } from "./deps.ts";
-import type { Timings } from "../inference/types.ts";
-import { clientKey, type KeyFn, rateLimit } from "./rate_limit.ts";
+import { clientKey, type KeyFn, rateLimit, rateLimited, TokenBuckets } from "./rate_limit.ts";
 
 export interface AdmissionOptions {
   queue: CodelQueue;
@@ -16,32 +20,112 @@ export interface AdmissionOptions {
   /** Overrides the client key (e.g. by API key); default: the client's address. */
   key?: KeyFn;
   now?: () => number;
+  /** Shared with whatever else spends the same clients' tokens; default: buckets of its own. */
+  buckets?: TokenBuckets;
+  /** Bytes uploads may hold; default: no budget. */
+  budget?: BodyBudget;
+  /** Body read timeouts (routes/body_limit.ts); default: none. */
+  bodyIdleTimeoutMs?: number;
+  bodyTimeoutMs?: number;
 }
 
 /**
+ * Megapixels of decode work one token pays for. A request takes one token when it arrives; once
+ * its image is probed it pays the rest: one token per started megapixel, times one per started
+ * ten scans past the first ten (so a 16 MP photo costs 16, a 0.3 MP snapshot 1), never more
+ * than the burst, so every image the limits accept can still be sent.
+ */
+export const MEGAPIXELS_PER_TOKEN = 1;
+
+/** What a probed image costs in tokens, given the bucket's burst. */
+export function imageCost(probe: Pick<JpegProbe, "width" | "height" | "scans">, burst: number) {
+  const megapixels = probe.width * probe.height / 1e6;
+  const cost = Math.ceil(megapixels / MEGAPIXELS_PER_TOKEN) *
+    Math.max(1, Math.ceil(probe.scans / 10));
+  return Math.min(Math.max(1, cost), burst);
+}
+
+/** What the guards hand down to the detection they admitted: how to charge for its image. */
+interface Admission {
+  charge(probe: JpegProbe): void;
+}
+
+// The request being admitted, for queuedService: set by the guards around the handler, so
+// every detection route behind them is charged by cost without its handler passing anything.
+const admissions = new AsyncLocalStorage<Admission>();
+
+/**
  * The guards every detection route runs, cheapest rejection first: the token bucket (no body
- * read), a full queue (no body read), then the body limit while the body streams in. The JPEG
- * probe runs in the handler, before the bytes reach a worker.
+ * read), a full queue (no body read), the byte budget for bodies in flight (no body read), then
+ * the body limit and read timeouts while the body streams in. The JPEG probe runs in the
+ * handler (queuedService), before the bytes reach a worker, and charges the image's cost.
  */
 export function detectionGuards(options: AdmissionOptions): MiddlewareHandler {
-  const { queue } = options;
+  const { queue, budget, maxBodyBytes } = options;
+  const key = options.key ?? clientKey({ trustProxy: options.trustProxy });
+  const buckets = options.buckets ??
+    new TokenBuckets({ rate: options.rate, burst: options.burst, now: options.now });
   const guard = every(
-    rateLimit({
-      rate: options.rate,
-      burst: options.burst,
-      key: options.key ?? clientKey({ trustProxy: options.trustProxy }),
-      now: options.now,
-    }),
+    rateLimit({ rate: options.rate, burst: options.burst, key, buckets }),
     async function queueGate(_c, next) {
       queue.checkAdmission();
       await next();
     },
-    bodyLimit({ maxBytes: options.maxBodyBytes }),
+    async function bodyBudget(c, next) {
+      if (!budget) return await next();
+      const bytes = Math.min(contentLength(c.req.raw.headers) ?? maxBodyBytes, maxBodyBytes);
+      const release = budget.reserve(key(c), bytes);
+      if (typeof release === "string") {
+        const mb = (n: number) => `${Math.round(n / 2 ** 20)} MiB`;
+        throw new AppError(
+          "overloaded",
+          release === "client"
+            ? `Too many uploads in progress from this client (its share is ` +
+              `${mb(budget.perClientBytes)}); retry in 1 s`
+            : `Server is receiving too many uploads (${
+              mb(budget.maxBytes)
+            } in flight); retry in 1 s`,
+          { retryAfter: 1 },
+        );
+      }
+      try {
+        await next();
+      } finally {
+        release();
+      }
+    },
+    bodyLimit({
+      maxBytes: maxBodyBytes,
+      idleTimeoutMs: options.bodyIdleTimeoutMs,
+      timeoutMs: options.bodyTimeoutMs,
+    }),
   );
   // Only uploads are guarded: a stray GET should get its 404/405, not spend a token.
   return async function detectionGuards(c, next) {
     if (c.req.method !== "POST") return await next();
-    return await guard(c, next);
+    const admission: Admission = {
+      charge(probe) {
+        const extra = imageCost(probe, buckets.burst) - 1;
+        if (extra <= 0) return;
+        const result = buckets.take(key(c), extra);
+        if (!result.allowed) {
+          const e = rateLimited(buckets, result, "megapixels");
+          throw new AppError(
+            "rate_limited",
+            `This ${probe.width}x${probe.height} image costs ${extra + 1} tokens (one per ` +
+              `started megapixel); ${e.message}`,
+            { retryAfter: e.retryAfter },
+          );
+        }
+      },
+    };
+    try {
+      return await guard(c, () => admissions.run(admission, next));
+    } catch (err) {
+      // Refused before the body was read: do not leave it to drain on a kept-alive connection.
+      c.header("Connection", "close");
+      throw err;
+    }
   };
 }
 
@@ -49,7 +133,9 @@ export function detectionGuards(options: AdmissionOptions): MiddlewareHandler {
  * Puts a service behind the CoDel queue: at most `concurrency` detections run at once, the rest
  * wait (or are shed), and a request whose client left is dropped before it reaches a worker.
  * The wait is reported as `timings.queue` and included in `timings.total`. The JPEG probe runs
- * first, in microseconds, so a hostile upload never takes a place in the queue or a worker.
+ * first, in about a millisecond per MB, so a hostile upload never takes a place in the queue or
+ * a worker, and the admitted request is charged for its image's cost (429 when its client
+ * cannot pay).
  */
 export function queuedService(
   service: DetectService,
@@ -58,7 +144,7 @@ export function queuedService(
     now?: () => number;
     onTimings?: (t: Timings) => void;
     /** Checks the bytes before they take a place in the queue; throws to refuse them. */
-    probe?: (bytes: Uint8Array) => void;
+    probe?: (bytes: Uint8Array) => JpegProbe | void;
   } = {},
 ): DetectService {
   const now = hooks.now ?? performance.now.bind(performance);
@@ -68,7 +154,8 @@ export function queuedService(
     },
     async detect(bytes, options = {}) {
       const { signal, ...rest } = options;
-      hooks.probe?.(bytes);
+      const probe = hooks.probe?.(bytes);
+      if (probe) admissions.getStore()?.charge(probe);
       const enqueued = now();
       let started = enqueued;
       const result = await queue.run(() => {

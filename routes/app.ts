@@ -1,5 +1,5 @@
 /** Builds the Hono app: observation, admission control, one sub-app per area, one error renderer. */
-import { Hono } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { Config } from "../config.ts";
 import { AppError } from "../inference/errors.ts";
 import { probeJpeg } from "../inference/jpeg_probe.ts";
@@ -14,7 +14,8 @@ import { renderError } from "./errors.ts";
 import { observe } from "./observe.ts";
 import { opsRoutes } from "./ops.ts";
 import { pageRoutes } from "./pages.tsx";
-import { clientKey } from "./rate_limit.ts";
+import { BodyBudget } from "./body_budget.ts";
+import { clientKey, rateLimited, TokenBuckets } from "./rate_limit.ts";
 import { createServiceMetrics } from "./service_metrics.ts";
 
 export type AppConfig = Pick<
@@ -23,6 +24,9 @@ export type AppConfig = Pick<
   | "RATE_LIMIT_BURST"
   | "TRUST_PROXY"
   | "MAX_BODY_BYTES"
+  | "BODY_BUDGET_BYTES"
+  | "BODY_IDLE_TIMEOUT_MS"
+  | "BODY_TIMEOUT_MS"
   | "QUEUE_MAX"
   | "QUEUE_TARGET_MS"
   | "QUEUE_INTERVAL_MS"
@@ -67,10 +71,20 @@ export function createApp(deps: AppDeps): Hono {
   const detector = queuedService(deps.service, queue, {
     now,
     onTimings: metrics.observeTimings,
-    probe: (bytes) => void probeJpeg(bytes, limits),
+    probe: (bytes) => probeJpeg(bytes, limits),
   });
   const keys = keyRing(config.API_KEYS);
   const address = clientKey({ trustProxy: config.TRUST_PROXY });
+  // One set of buckets: uploads, the cost of big images and failed API keys all spend them.
+  const buckets = new TokenBuckets({
+    rate: config.RATE_LIMIT_RATE,
+    burst: config.RATE_LIMIT_BURST,
+    now,
+  });
+  const spendOnBadKey = (c: Context) => {
+    const result = buckets.take(address(c));
+    if (!result.allowed) throw rateLimited(buckets, result, "failed API keys");
+  };
   const guards = detectionGuards({
     queue,
     rate: config.RATE_LIMIT_RATE,
@@ -81,6 +95,13 @@ export function createApp(deps: AppDeps): Hono {
     // wherever it connects from; everyone else by address.
     key: (c) => apiKeyId(c) ?? address(c),
     now,
+    buckets,
+    budget: new BodyBudget({
+      maxBytes: config.BODY_BUDGET_BYTES,
+      perClientBytes: Math.max(config.MAX_BODY_BYTES, Math.floor(config.BODY_BUDGET_BYTES / 4)),
+    }),
+    bodyIdleTimeoutMs: config.BODY_IDLE_TIMEOUT_MS,
+    bodyTimeoutMs: config.BODY_TIMEOUT_MS,
   });
 
   const app = new Hono();
@@ -90,6 +111,8 @@ export function createApp(deps: AppDeps): Hono {
       log: deps.log !== undefined ? deps.log : config.LOG_REQUESTS ? undefined : null,
     }),
   );
+  // Before anything reads the URL: a Host like `a b` makes `new URL(c.req.url)` throw.
+  app.use(validUrl());
   // CORS first: preflights carry no key and must be answered before auth.
   if (config.CORS_ORIGINS.length > 0) {
     const cors = apiCors(config.CORS_ORIGINS);
@@ -98,23 +121,33 @@ export function createApp(deps: AppDeps): Hono {
   // Everything under /v1 answers errors in DeepStack's shape, also the guards' 429/503/413.
   app.use("/v1/*", deepStackErrors());
   // API keys guard the APIs, not the camera page, its /detect, the docs or ops. The header is
-  // checked before the guards, so a bad key costs neither a token nor a body read; DeepStack
-  // clients may instead send the key in the form, which the compat handlers check.
-  app.use("/api/v1/*", apiKeyAuth({ keys }));
-  app.use("/v1/vision/*", apiKeyAuth({ keys, allowMissing: true }));
+  // checked before the guards, so a bad key costs no body read, but it does cost a token of the
+  // address it came from (429 after the burst); DeepStack clients may instead send the key in
+  // the form, which the compat handlers check at the same price.
+  app.use("/api/v1/*", apiKeyAuth({ keys, onFailure: spendOnBadKey }));
+  app.use("/v1/vision/*", apiKeyAuth({ keys, allowMissing: true, onFailure: spendOnBadKey }));
   app.use("/detect", guards);
   app.use("/api/v1/detect", guards);
   for (const path of compatDetectionPaths(deps.service.info.name)) app.use(path, guards);
   app.route("/", opsRoutes({ ready: deps.ready, metrics }));
   app.route("/", pageRoutes({ detector }));
   app.route("/", apiRoutes({ detector, maxBodyBytes: config.MAX_BODY_BYTES, auth: keys.size > 0 }));
-  app.route("/", compatRoutes({ detector, keys }));
+  app.route("/", compatRoutes({ detector, keys, onBadKey: spendOnBadKey }));
   app.notFound((c) =>
-    renderError(
-      new AppError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`),
-      c,
-    )
+    renderError(new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`), c)
   );
   app.onError(renderError);
   return app;
+}
+
+/** 400 for a request whose URL cannot be parsed (a bad Host header), before any route runs. */
+function validUrl(): MiddlewareHandler {
+  return async function validUrl(c, next) {
+    try {
+      new URL(c.req.url);
+    } catch {
+      throw new AppError("bad_request", "Bad request: the Host header or the URL is not valid");
+    }
+    await next();
+  };
 }

@@ -63,22 +63,28 @@ export interface ApiKeyAuthOptions {
    * a header that is present must still be right.
    */
   allowMissing?: boolean;
+  /**
+   * Called on every wrong or missing key before the 401, to spend the client's tokens: it
+   * throws the 429 once they are gone, so keys cannot be guessed at line rate.
+   */
+  onFailure?: (c: Context) => void;
 }
 
 /**
  * Requires `Authorization: Bearer KEY` with a configured key, or answers 401 with a
  * `WWW-Authenticate` challenge. Looks only at the header, so a bad key is refused before the
- * body is read and before the rate limiter spends a token. Passes everything when no keys are
- * configured.
+ * body is read; `onFailure` makes it cost a token of the client's (by address). Passes
+ * everything when no keys are configured.
  */
 export function apiKeyAuth(options: ApiKeyAuthOptions): MiddlewareHandler {
-  const { keys, allowMissing = false } = options;
+  const { keys, allowMissing = false, onFailure } = options;
   return async function apiKeyAuth(c, next) {
     if (keys.size === 0) return await next();
     const header = c.req.header("Authorization");
     if (header === undefined && allowMissing) return await next();
     const index = keys.match(bearerToken(header));
     if (index < 0) {
+      onFailure?.(c);
       // Set before throwing: the error renderer keeps headers set on the context.
       c.header("WWW-Authenticate", 'Bearer realm="nothotdog"');
       throw new AppError(

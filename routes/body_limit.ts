@@ -7,6 +7,10 @@ import { AppError } from "../inference/errors.ts";
 export interface BodyLimitOptions {
   /** Largest body accepted, in bytes. */
   maxBytes: number;
+  /** Longest wait for the next chunk of the body, in ms (default: no limit). */
+  idleTimeoutMs?: number;
+  /** Longest time for the whole body, from when this middleware runs, in ms (default: none). */
+  timeoutMs?: number;
 }
 
 // Initial buffer when the size is unknown: big enough for small images without regrowing.
@@ -24,8 +28,13 @@ const UNKNOWN_SIZE_CHUNK = 64 * 1024;
  * bypassed by pairing it with `Transfer-Encoding: chunked` (CVE-2025-59139) or by sending a
  * non-numeric value.
  *
- * If the limit was hit, the response is 413 even when the handler caught the read error and
- * answered something else (or a 500), so the outcome never depends on how a handler reads.
+ * A client that stops sending (no chunk for `idleTimeoutMs`) or takes over `timeoutMs` for the
+ * whole body gets `AppError("body_timeout")` (408): the body is cancelled, so what it had sent
+ * is released at once, and the response says `Connection: close`.
+ *
+ * If the limit or a timeout was hit, the response is that 413 or 408 even when the handler
+ * caught the read error and answered something else (or a 500), so the outcome never depends
+ * on how a handler reads.
  *
  * Must run before anything reads the body; it throws `AppError("internal")` otherwise, since a
  * body already read (and cached by Hono) cannot be limited any more.
@@ -45,17 +54,31 @@ export function bodyLimit(options: BodyLimitOptions): MiddlewareHandler {
       );
     }
     const declared = contentLength(raw.headers);
-    if (declared !== undefined && declared > maxBytes) throw tooLarge(maxBytes);
-    let exceeded: AppError | undefined;
+    if (declared !== undefined && declared > maxBytes) {
+      // The body stays unread: close the connection rather than leave it to drain.
+      c.header("Connection", "close");
+      throw tooLarge(maxBytes);
+    }
+    let failed: AppError | undefined;
     const body = limitStream(raw.body, maxBytes, {
-      onExceeded: (err) => exceeded = err,
+      onExceeded: (err) => failed = err,
+      idleTimeoutMs: options.idleTimeoutMs,
+      deadline: options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs,
     });
     // The new Request follows the original's abort signal, so disconnects are still seen.
     c.req.raw = new Request(raw, { body, duplex: "half" } as RequestInit);
-    await next();
-    if (exceeded && c.error !== exceeded) throw exceeded;
+    try {
+      await next();
+    } finally {
+      // A handler that answered without reading everything leaves bytes on the socket.
+      if (failed || c.error || !done(body)) c.header("Connection", "close");
+    }
+    if (failed && c.error !== failed) throw failed;
   };
 }
+
+const finished = new WeakSet<ReadableStream>();
+const done = (body: ReadableStream) => finished.has(body);
 
 /**
  * Reads a request body into one buffer, rejecting with `AppError("body_too_large")` as soon as
@@ -99,29 +122,40 @@ export async function readBodyLimited(req: Request, maxBytes: number): Promise<U
 export function limitStream(
   source: ReadableStream<Uint8Array>,
   maxBytes: number,
-  options: { onExceeded?: (err: AppError) => void } = {},
+  options: {
+    /** Called with the 413 or 408 that ended the stream. */
+    onExceeded?: (err: AppError) => void;
+    /** Longest wait for one chunk, in ms. */
+    idleTimeoutMs?: number;
+    /** `Date.now()` by which the whole body must have arrived. */
+    deadline?: number;
+  } = {},
 ): ReadableStream<Uint8Array> {
   checkLimit(maxBytes, "body stream");
   const reader = source.getReader();
   let total = 0;
-  return new ReadableStream<Uint8Array>({
+  const fail = async (controller: ReadableStreamDefaultController, err: AppError) => {
+    options.onExceeded?.(err);
+    controller.error(err);
+    // Cancelling hands the connection's buffered bytes back now, not when the client gives up.
+    await reader.cancel(err).catch(() => {});
+  };
+  const stream: ReadableStream<Uint8Array> = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
+      let chunk: ReadableStreamReadResult<Uint8Array> | AppError;
       try {
-        chunk = await readChunk(reader);
+        chunk = await readWithin(reader, options.idleTimeoutMs, options.deadline);
       } catch (err) {
         controller.error(err);
         return;
       }
-      if (chunk.done) return controller.close();
-      total += chunk.value.byteLength;
-      if (total > maxBytes) {
-        const err = tooLarge(maxBytes);
-        options.onExceeded?.(err);
-        controller.error(err);
-        await reader.cancel(err).catch(() => {});
-        return;
+      if (chunk instanceof AppError) return await fail(controller, chunk);
+      if (chunk.done) {
+        finished.add(stream);
+        return controller.close();
       }
+      total += chunk.value.byteLength;
+      if (total > maxBytes) return await fail(controller, tooLarge(maxBytes));
       controller.enqueue(chunk.value);
     },
     cancel(reason) {
@@ -129,6 +163,38 @@ export function limitStream(
     },
     // Read only when someone asks, so a body nobody reads is never pulled off the socket.
   }, { highWaterMark: 0 });
+  return stream;
+}
+
+/** The next chunk, or the 408 when none came within the idle time or before the deadline. */
+async function readWithin(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  idleMs: number | undefined,
+  deadline: number | undefined,
+): Promise<ReadableStreamReadResult<Uint8Array> | AppError> {
+  if (idleMs === undefined && deadline === undefined) return await readChunk(reader);
+  const left = deadline === undefined ? Infinity : deadline - Date.now();
+  const wait = Math.min(idleMs ?? Infinity, left);
+  const timeout = (): AppError =>
+    wait === left
+      ? new AppError("body_timeout", "The request body took too long to arrive; send it faster")
+      : new AppError(
+        "body_timeout",
+        `The request body stalled: nothing arrived for ${idleMs} ms; send it without pauses`,
+      );
+  if (wait <= 0) return timeout();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<AppError>((resolve) => {
+    timer = setTimeout(() => resolve(timeout()), wait);
+  });
+  const read = readChunk(reader);
+  // Abandoned on a timeout: its late failure (the cancel) must not go unhandled.
+  read.catch(() => {});
+  try {
+    return await Promise.race([read, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The declared Content-Length, or undefined when absent or not a plain decimal number. */

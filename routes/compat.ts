@@ -87,10 +87,12 @@ export function compatDetectionPaths(modelName: string): string[] {
 export interface CompatDeps {
   detector: DetectService;
   keys: KeyRing;
+  /** Called on a wrong or missing `api_key` field before the 401; may throw the 429. */
+  onBadKey?: (c: Context) => void;
 }
 
 export function compatRoutes(deps: CompatDeps): Hono {
-  const { detector, keys } = deps;
+  const { detector, keys, onBadKey } = deps;
   const app = new Hono();
   app.onError(renderDeepStackError);
 
@@ -104,14 +106,14 @@ export function compatRoutes(deps: CompatDeps): Hono {
 
   app.post("/v1/vision/custom/list", bodyLimit({ maxBytes: LIST_BODY_LIMIT }), async (c) => {
     const form = await readForm(c, { required: false });
-    checkFormKey(c, keys, form);
+    checkFormKey(c, keys, form, onBadKey);
     return c.json({ success: true as const, models: [detector.info.name] });
   });
 
   const detect = async (c: Context) => {
     const form = await readForm(c, { required: true });
     // DeepStack's order: the key, then the image, then min_confidence.
-    checkFormKey(c, keys, form);
+    checkFormKey(c, keys, form, onBadKey);
     const parsed = DeepStackForm.safeParse({
       image: form.get("image") ?? undefined,
       min_confidence: form.get("min_confidence") ?? undefined,
@@ -203,10 +205,18 @@ async function readForm(c: Context, options: { required: boolean }): Promise<For
  * With keys configured, a request that did not prove one in the Authorization header (checked
  * before the body, by the app's middleware) must send it in the `api_key` form field.
  */
-function checkFormKey(c: Context, keys: KeyRing, form: FormData): void {
+function checkFormKey(
+  c: Context,
+  keys: KeyRing,
+  form: FormData,
+  onBadKey?: (c: Context) => void,
+): void {
   if (keys.size === 0 || apiKeyId(c) !== undefined) return;
   const value = form.get("api_key");
   const index = keys.match(typeof value === "string" ? value : undefined);
-  if (index < 0) throw new AppError("unauthorized", DEEPSTACK_ERRORS.badKey);
+  if (index < 0) {
+    onBadKey?.(c);
+    throw new AppError("unauthorized", DEEPSTACK_ERRORS.badKey);
+  }
   setApiKeyId(c, index);
 }

@@ -88,14 +88,17 @@ export class TokenBuckets {
     return this.#fullAt.size;
   }
 
-  /** Takes one token from `key`'s bucket if there is one. */
-  take(key: string): TakeResult {
+  /**
+   * Takes `tokens` (default 1, at most `burst`) from `key`'s bucket if it holds that many; a
+   * denied request takes nothing.
+   */
+  take(key: string, tokens = 1): TakeResult {
     const now = this.#now();
     this.#sweep(now);
     const stored = this.#fullAt.get(key);
     // Debt: how far in the future the bucket is full; 0 means full (or never seen).
     const debt = stored === undefined ? 0 : Math.max(0, stored - now);
-    const after = debt + this.#interval;
+    const after = debt + Math.min(Math.max(tokens, 1), this.burst) * this.#interval;
     if (after > this.#capacity + EPSILON_MS) {
       // Denied requests cost nothing, so a client that keeps hammering still recovers on schedule.
       this.#touch(key, now + debt, now);
@@ -154,6 +157,11 @@ export interface RateLimitOptions {
   key: KeyFn;
   now?: () => number;
   maxClients?: number;
+  /**
+   * The buckets to take from, when other code spends the same clients' tokens (failed API
+   * keys, the cost of a large image); default: buckets of this middleware's own.
+   */
+  buckets?: TokenBuckets;
 }
 
 /**
@@ -167,7 +175,7 @@ export interface RateLimitOptions {
  * `c.json()` / `c.html()` keeps them.
  */
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
-  const buckets = new TokenBuckets(options);
+  const buckets = options.buckets ?? new TokenBuckets(options);
   const { rate, burst, key } = options;
   const window = Math.max(1, Math.ceil(burst / rate));
   const policy = `"default";q=${burst};w=${window}`;
@@ -176,20 +184,28 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
     const state = `"default";r=${result.remaining};t=${result.resetSeconds}`;
     c.header("RateLimit-Policy", policy);
     c.header("RateLimit", state);
-    if (!result.allowed) {
-      const retry = result.retryAfterSeconds;
-      throw new AppError(
-        "rate_limited",
-        `Too many requests from this client: limit is ${rate}/s with burst ${burst}; retry in ${retry} s`,
-        { retryAfter: retry },
-      );
-    }
+    if (!result.allowed) throw rateLimited(buckets, result);
     await next();
     // Again after next(): a handler may have returned its own Response, which drops the
     // headers prepared above.
     c.header("RateLimit-Policy", policy);
     c.header("RateLimit", state);
   };
+}
+
+/** The 429 for a denied take, saying the limit and when to retry. */
+export function rateLimited(
+  buckets: TokenBuckets,
+  result: TakeResult,
+  what = "requests",
+): AppError {
+  const retry = result.retryAfterSeconds;
+  return new AppError(
+    "rate_limited",
+    `Too many ${what} from this client: limit is ${buckets.rate}/s with burst ${buckets.burst}; ` +
+      `retry in ${retry} s`,
+    { retryAfter: retry },
+  );
 }
 
 /** Options for {@link clientKey}. */
@@ -212,11 +228,12 @@ export interface ClientKeyOptions {
  * With `trustProxy`, the key is the LAST `X-Forwarded-For` entry: the one our proxy appended
  * from the connection it saw. Earlier entries are whatever the client sent and are trivially
  * spoofed, so taking the first entry would let anyone mint a fresh bucket per request. This
- * assumes exactly one trusted proxy hop.
+ * assumes exactly one trusted proxy hop. An entry that is not an IP address (RFC 7239's
+ * "unknown", an obfuscated name) keys as the proxy's own address: one shared bucket rather
+ * than one per spelling.
  *
- * IPv6 addresses are keyed by their /64 prefix, because one subscriber usually owns a whole
- * /64 and could otherwise rotate addresses to dodge the limit; IPv4-mapped IPv6 is keyed as
- * the IPv4 address.
+ * Every address is keyed in one canonical spelling ({@link normalizeAddress}), so a port, leading
+ * zeros, octal or hex parts or an IPv4-mapped IPv6 form cannot mint another bucket.
  *
  * To limit by API key when one is configured, compose:
  * `key: (c) => apiKeyOf(c) ? `key:${apiKeyOf(c)}` : ip(c)` (prefix so the namespaces cannot
@@ -228,26 +245,71 @@ export function clientKey(options: ClientKeyOptions): KeyFn {
     if (trustProxy) {
       const forwarded = c.req.header("x-forwarded-for");
       const last = forwarded?.split(",").at(-1)?.trim();
-      if (last) return normalizeAddress(last);
+      const key = last ? normalizeAddress(last) : undefined;
+      if (key) return key;
     }
     const env = c.env as { remoteAddr?: { hostname?: string } } | undefined;
     const hostname = env?.remoteAddr?.hostname;
-    return hostname ? normalizeAddress(hostname) : "unknown";
+    return (hostname && normalizeAddress(hostname)) || hostname || "unknown";
   };
 }
 
-/** Maps an address to its rate-limit identity: IPv4 as is, IPv6 as its /64 prefix. */
-export function normalizeAddress(address: string): string {
-  // Bracketed or zone-suffixed IPv6 ("[::1]", "fe80::1%eth0").
-  const bare = address.replace(/^\[|\]$/g, "").replace(/%.*$/, "").toLowerCase();
-  if (!bare.includes(":")) return bare;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
-  if (mapped) return mapped[1];
-  const groups = expandIpv6(bare);
-  return groups ? `${groups.slice(0, 4).join(":")}::/64` : bare;
+/**
+ * Maps an address to its rate-limit identity, or undefined when it is not an IP address.
+ * Accepts what proxies and Deno write: `203.0.113.7`, `203.0.113.7:5678`, `[2001:db8::1]:443`,
+ * `2001:db8::1`, `fe80::1%eth0`. IPv4 is parsed as the WHATWG URL standard (and inet_aton)
+ * does, so `127.000.000.001`, `0177.0.0.1` and `0x7f.1` are all 127.0.0.1; IPv4-mapped IPv6
+ * (`::ffff:127.0.0.1`, `::ffff:7f00:1`) is that IPv4 address; other IPv6 is keyed by its /64
+ * prefix, because one subscriber usually owns a whole /64 and could otherwise rotate addresses
+ * to dodge the limit.
+ */
+export function normalizeAddress(address: string): string | undefined {
+  const text = address.trim().toLowerCase();
+  let host: string;
+  if (text.startsWith("[")) {
+    const close = text.indexOf("]");
+    if (close < 0) return undefined;
+    host = text.slice(1, close);
+  } else {
+    // One colon is IPv4 with a port; more are a bare IPv6 address.
+    host = text.split(":").length === 2 ? text.slice(0, text.indexOf(":")) : text;
+  }
+  host = host.replace(/%.*$/, "");
+  if (!host.includes(":")) return canonicalIpv4(host);
+  const v6 = canonicalIpv6(host);
+  if (!v6) return undefined;
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(v6);
+  if (mapped) {
+    const hi = parseInt(mapped[1], 16);
+    const lo = parseInt(mapped[2], 16);
+    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  }
+  const groups = expandIpv6(v6);
+  return groups ? `${groups.slice(0, 4).join(":")}::/64` : undefined;
 }
 
-/** Expands an IPv6 address to its eight hextets, or null when it is not one. */
+/** Dotted-quad IPv4 as the URL parser spells it, or undefined for anything else. */
+function canonicalIpv4(host: string): string | undefined {
+  if (!/^[0-9a-fx.]+$/.test(host)) return undefined;
+  try {
+    const parsed = new URL(`http://${host}/`).hostname;
+    return /^\d+\.\d+\.\d+\.\d+$/.test(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** IPv6 in the URL parser's compressed lower-case form, without brackets, or undefined. */
+function canonicalIpv6(host: string): string | undefined {
+  if (!/^[0-9a-f:.]+$/.test(host)) return undefined;
+  try {
+    return new URL(`http://[${host}]/`).hostname.slice(1, -1);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Expands a canonical IPv6 address to its eight hextets, or null when it is not one. */
 function expandIpv6(address: string): string[] | null {
   const halves = address.split("::");
   if (halves.length > 2) return null;

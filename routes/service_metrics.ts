@@ -18,6 +18,8 @@ export interface ServiceMetrics {
   observeTimings(t: Timings): void;
 }
 
+const STAGES = ["queue", "decode", "preprocess", "infer", "postprocess", "total"] as const;
+
 export function createServiceMetrics(sources: MetricSources = {}): ServiceMetrics {
   const registry = new Registry();
   const requests = registry.add(
@@ -112,7 +114,9 @@ export function createServiceMetrics(sources: MetricSources = {}): ServiceMetric
     sojournSeconds,
     rateLimited,
     observeTimings(t) {
-      for (const [stage, ms] of Object.entries(t)) {
+      // The stages by name, not Object.entries: a remote detector's timings are its JSON.
+      for (const stage of STAGES) {
+        const ms = t[stage];
         if (typeof ms === "number") stageSeconds.observe(ms / 1000, { stage });
       }
     },

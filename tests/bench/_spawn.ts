@@ -2,6 +2,7 @@
 
 export interface ServiceProcess {
   url: string;
+  port: number;
   pid: number;
   /** Milliseconds from spawn to the first 200 from /readyz. */
   readyMs: number;
@@ -66,6 +67,7 @@ export async function spawnService(
   }
   return {
     url,
+    port,
     pid: child.pid,
     readyMs,
     rssBytes: () => rssOf(child.pid),

@@ -9,6 +9,7 @@ import { benchBatch } from "./batch.ts";
 import { benchCompatLatency } from "./compat_latency.ts";
 import { benchColdStart, benchOverhead, benchSoak, benchThroughput } from "./service.ts";
 import { snapshotJpeg } from "./_snapshot.ts";
+import { benchOddMethods, benchScanBombs, benchStalledUploads } from "./attack.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -120,6 +121,19 @@ if (want("load")) {
   report.load = result;
   log(`\nLoad: ${result.clients} clients for ${result.seconds} s on ${result.workers} workers`);
   if (!args.values.json) console.table([result]);
+}
+
+if (want("attacks")) {
+  const bombs = await benchScanBombs(snapshot, { seconds: 20, workers: 2 });
+  const stalls = await benchStalledUploads(snapshot, { uploads: 100, seconds: 25 });
+  const methods = await benchOddMethods({ requests: 3000 });
+  report.attacks = { bombs, stalls, methods };
+  log("\nA normal client while 2 clients send scan bombs (20,007 scans, 4096x4096), 2 workers");
+  if (!args.values.json) console.table([bombs]);
+  log("\n100 uploads that send 4.9 of 5 MB, then a byte every 10 s, 1 worker");
+  if (!args.values.json) console.table([stalls]);
+  log("\n/metrics after 3,000 requests with unique 8 KB methods");
+  if (!args.values.json) console.table([methods]);
 }
 
 // Last: loading the native runtime into this process has upset Workers started after it.

@@ -130,13 +130,25 @@ export function exif(
 export async function encoded(
   width: number,
   height: number,
-  options: { progressive?: boolean; arithmetic?: boolean; grey?: boolean; quality?: number } = {},
+  options: {
+    progressive?: boolean;
+    arithmetic?: boolean;
+    grey?: boolean;
+    quality?: number;
+    /** A grey ramp: flat colour, so its chroma scans are long EOB runs of a few bytes. */
+    smooth?: boolean;
+  } = {},
 ): Promise<Uint8Array> {
   const data = new Uint8ClampedArray(width * height * 4);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = (y * width + x) * 4;
-      data.set([(x * 255) / width, (y * 255) / height, (x ^ y) & 0x80 ? 200 : 40, 255], i);
+      if (options.smooth) {
+        const v = ((x + y) * 255) / (width + height);
+        data.set([v, v, v, 255], i);
+      } else {
+        data.set([(x * 255) / width, (y * 255) / height, (x ^ y) & 0x80 ? 200 : 40, 255], i);
+      }
     }
   }
   const image = { width, height, data, colorSpace: "srgb" } as unknown as ImageData;
@@ -173,4 +185,67 @@ export function jpegsUnder(root: string): string[] {
   };
   walk(root);
   return out.sort();
+}
+
+/** One scan header: component ids, spectral selection, successive approximation. */
+export interface ScanSpec {
+  ids: number[];
+  ss: number;
+  se: number;
+  ah?: number;
+  al?: number;
+}
+
+/**
+ * A copy whose scans are replaced by these headers, each followed by a few bytes standing in
+ * for entropy-coded data (with a stuffed 0xFF and an RST marker in it), then EOI: for the
+ * probe, which walks scans but never decodes them.
+ */
+export function withScript(bytes: Uint8Array, script: readonly ScanSpec[]): Uint8Array {
+  const first = find(bytes, 0xda);
+  const scans = script.map((s) =>
+    concat(
+      segment(0xda, [
+        s.ids.length,
+        ...s.ids.flatMap((id) => [id, 0x00]),
+        s.ss,
+        s.se,
+        ((s.ah ?? 0) << 4) | (s.al ?? 0),
+      ]),
+      new Uint8Array([0x12, 0xff, 0x00, 0x34, 0xff, 0xd0, 0x56]),
+    )
+  );
+  return concat(bytes.subarray(0, first.offset), ...scans, new Uint8Array([0xff, 0xd9]));
+}
+
+/** libjpeg's default progression for YCbCr (jcparam.c jpeg_simple_progression): 10 scans. */
+export const SIMPLE_PROGRESSION: readonly ScanSpec[] = [
+  { ids: [1, 2, 3], ss: 0, se: 0, ah: 0, al: 1 },
+  { ids: [1], ss: 1, se: 5, ah: 0, al: 2 },
+  { ids: [3], ss: 1, se: 63, ah: 0, al: 1 },
+  { ids: [2], ss: 1, se: 63, ah: 0, al: 1 },
+  { ids: [1], ss: 6, se: 63, ah: 0, al: 2 },
+  { ids: [1], ss: 1, se: 63, ah: 2, al: 1 },
+  { ids: [1, 2, 3], ss: 0, se: 0, ah: 1, al: 0 },
+  { ids: [3], ss: 1, se: 63, ah: 1, al: 0 },
+  { ids: [2], ss: 1, se: 63, ah: 1, al: 0 },
+  { ids: [1], ss: 1, se: 63, ah: 1, al: 0 },
+];
+
+/**
+ * A scan bomb as an attacker builds one: a real progressive JPEG with its last scan (header
+ * and entropy-coded data) repeated `times` more times before EOI. libjpeg decodes every copy,
+ * so the file stays small while the decode time grows with `times`.
+ */
+export function scanBomb(progressive: Uint8Array, times: number): Uint8Array {
+  const eoi = progressive.length - 2;
+  let last = eoi;
+  // FF DA cannot occur inside entropy-coded data (0xFF is stuffed), so this is the last SOS.
+  while (!(progressive[last] === 0xff && progressive[last + 1] === 0xda)) last--;
+  const scan = progressive.subarray(last, eoi);
+  const out = new Uint8Array(progressive.length + times * scan.length);
+  out.set(progressive.subarray(0, eoi));
+  for (let i = 0, at = eoi; i < times; i++, at += scan.length) out.set(scan, at);
+  out.set([0xff, 0xd9], out.length - 2);
+  return out;
 }

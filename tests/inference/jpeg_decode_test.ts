@@ -10,6 +10,7 @@ import {
   exif,
   FOOD,
   jpegsUnder,
+  scanBomb,
   withComponents,
   withSize,
   withSofByte,
@@ -188,6 +189,55 @@ Deno.test("decodeJpeg() turns decoder failures into AppErrors with libjpeg's wor
     assert.equal(jpegDecoderStats().heapBytes, 0, "the big instance was dropped");
     assert.equal((await decodeJpeg(bus())).width, 810);
     assert.ok(jpegDecoderStats().heapBytes <= 17 * 2 ** 20);
+  });
+});
+
+Deno.test("decodeJpeg() refuses a scan bomb without calling the decoder", async () => {
+  const bomb = scanBomb(await encoded(1024, 768, { progressive: true }), 20_000);
+  const before = jpegDecoderStats().calls;
+  const start = performance.now();
+  await rejects(bomb, "corrupt_jpeg", /is sent again \(a repeated scan\)/);
+  const ms = performance.now() - start;
+  console.log(`scan bomb of ${bomb.length} bytes (20,007 scans) refused in ${ms.toFixed(2)} ms`);
+  assert.equal(jpegDecoderStats().calls, before);
+  assert.ok(ms < 100, `${ms} ms`);
+});
+
+Deno.test("decodeJpeg() sees a truncation behind an earlier harmless warning", async (t) => {
+  // libjpeg prints only its first warning: junk between scans must not hide a cut scan.
+  const progressive = await encoded(512, 384, { progressive: true });
+  const sos: number[] = [];
+  for (let i = 2; i < progressive.length - 1; i++) {
+    if (progressive[i] === 0xff && progressive[i + 1] === 0xda) sos.push(i);
+  }
+  const junk = new Uint8Array([1, 2, 3, 4, 5, 6, 7]);
+  // Seven bytes right after the first scan's data, before the tables of the second: libjpeg
+  // skips them with a warning, and the probe cannot tell them from entropy-coded data.
+  let after = sos[0] + 4;
+  while (!(progressive[after] === 0xff && progressive[after + 1] === 0xc4)) after++;
+  const withJunk = concat(progressive.subarray(0, after), junk, progressive.subarray(after));
+  const eoi = new Uint8Array([0xff, 0xd9]);
+  // Half of the second scan (the luma's AC, the biggest), then EOI: a download cut short.
+  const half = Math.floor((sos[2] - sos[1]) / 2);
+  await t.step("junk early, a later scan cut short and closed with EOI: 422", async () => {
+    const truncated = concat(withJunk.subarray(0, sos[1] + junk.length + half), eoi);
+    await rejects(truncated, "corrupt_jpeg", /7 extraneous bytes before marker 0xc4/);
+  });
+  await t.step("the same cut without the junk: 422 for the premature end", async () => {
+    const truncated = concat(progressive.subarray(0, sos[1] + half), eoi);
+    await rejects(truncated, "corrupt_jpeg", /premature end/);
+  });
+  await t.step("junk between scans alone is refused too: what follows is unvouched", async () => {
+    await rejects(
+      withJunk,
+      "corrupt_jpeg",
+      /^Cannot decode JPEG: Corrupt JPEG data: 7 extraneous bytes before marker 0xc4$/,
+    );
+  });
+  await t.step("padding before EOI is harmless: nothing follows it", async () => {
+    const padded = concat(progressive.subarray(0, progressive.length - 2), junk, eoi);
+    const img = await decodeJpeg(padded);
+    assert.deepEqual([img.width, img.height], [512, 384]);
   });
 });
 

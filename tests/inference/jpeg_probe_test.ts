@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { AppError, type ErrorCode } from "../../inference/errors.ts";
-import { probeJpeg } from "../../inference/jpeg_probe.ts";
+import { MAX_DECODE_WORK, MAX_SCANS, probeJpeg } from "../../inference/jpeg_probe.ts";
 import {
   afterSoi,
   bus,
@@ -10,10 +10,14 @@ import {
   find,
   FOOD,
   jpegsUnder,
+  scanBomb,
+  type ScanSpec,
   segment,
   segments,
+  SIMPLE_PROGRESSION,
   withComponents,
   without,
+  withScript,
   withSize,
   withSofByte,
   withSofMarker,
@@ -45,6 +49,9 @@ Deno.test("probeJpeg() reads the headers of real photos", async (t) => {
         orientedWidth: 810,
         orientedHeight: 1080,
         scanOffset: undefined,
+        scans: 1,
+        decodeWork: 810 * 1080,
+        eoiOffset: bus().length - 2,
       },
     );
     // The scan data starts right after the SOS header.
@@ -241,8 +248,12 @@ Deno.test("probeJpeg() refuses broken structure with the offset and sizes", asyn
       assert.throws(() => probeJpeg(whole.subarray(0, cut)), AppError, `cut at ${cut}`);
     }
   });
-  await t.step("truncated mid-scan still passes: the probe reads headers only", () => {
-    assert.equal(probeJpeg(whole.subarray(0, 20_000)).width, 810);
+  await t.step("truncated mid-scan: no EOI, refused without decoding", () => {
+    refuses(
+      whole.subarray(0, 20_000),
+      "corrupt_jpeg",
+      /^Cannot decode JPEG: no EOI marker: the file ends inside the image data \(truncated after 20000 bytes\?\)$/,
+    );
   });
   await t.step("no SOF before SOS", () => {
     refuses(
@@ -287,14 +298,17 @@ Deno.test("probeJpeg() never throws anything but an AppError on mangled headers"
   const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   let accepted = 0;
   for (let i = 0; i < 5000; i++) {
-    const bytes = whole.slice(0, Math.floor(sosEnd + random() * 100));
+    // Whole files, or cut anywhere (the walk to EOI must refuse those too).
+    const bytes = random() < 0.5
+      ? whole.slice()
+      : whole.slice(0, Math.floor(random() * whole.length));
     for (let k = 0; k < 1 + random() * 4; k++) {
       bytes[Math.floor(random() * sosEnd)] = random() * 256;
     }
     try {
       const info = probeJpeg(bytes);
       assert.ok(info.width * info.height <= 16_800_000 && info.width <= 8192);
-      assert.ok(info.scanOffset <= bytes.length);
+      assert.ok(info.scanOffset <= info.eoiOffset && info.eoiOffset < bytes.length);
       accepted++;
     } catch (err) {
       assert.ok(err instanceof AppError, String(err));
@@ -368,5 +382,182 @@ Deno.test("probeJpeg() reads malformed EXIF as orientation 1 and never rejects t
       // The Orientation entry ends 34 bytes into the TIFF data, 44 into the segment.
       assert.equal(o, len >= 44 ? 6 : 1, `segment of ${len} bytes`);
     }
+  });
+});
+
+Deno.test("probeJpeg() walks every scan to EOI and counts them", async (t) => {
+  const progressive = await encoded(256, 192, { progressive: true });
+  await t.step("mozjpeg's progressive files have 7 scans, baseline ones 1", async () => {
+    const info = probeJpeg(progressive);
+    assert.equal(info.scans, 7);
+    assert.equal(info.decodeWork, 7 * 256 * 192);
+    assert.equal(info.eoiOffset, progressive.length - 2);
+    assert.equal(probeJpeg(await encoded(64, 48)).scans, 1);
+  });
+  await t.step("libjpeg's default progression (successive approximation) passes", () => {
+    const bytes = withScript(bus(), SIMPLE_PROGRESSION);
+    bytes[find(bytes, 0xc0).offset + 1] = 0xc2;
+    assert.equal(probeJpeg(bytes).scans, 10);
+  });
+  await t.step("trailing bytes after EOI are ignored", () => {
+    const trailer = concat(bus(), new TextEncoder().encode("thumbnail or vendor data"));
+    assert.equal(probeJpeg(trailer).eoiOffset, bus().length - 2);
+  });
+  await t.step("tables, restart intervals and comments between scans are walked over", () => {
+    const dht = find(progressive, 0xc4);
+    const sos = segments(progressive).at(-1)!;
+    // A copy of a DHT and a COM right before the last scan, as encoders write them.
+    let last = progressive.length - 2;
+    while (!(progressive[last] === 0xff && progressive[last + 1] === 0xda)) last--;
+    const extra = concat(
+      progressive.subarray(dht.offset, dht.end),
+      segment(0xfe, new TextEncoder().encode("between scans")),
+      segment(0xdd, [0, 0]),
+    );
+    const bytes = concat(progressive.subarray(0, last), extra, progressive.subarray(last));
+    assert.equal(probeJpeg(bytes).scans, 7);
+    assert.ok(sos.end < last);
+  });
+});
+
+Deno.test("probeJpeg() refuses scan bombs before any decoding", async (t) => {
+  const progressive = await encoded(256, 192, { progressive: true });
+  await t.step("the last scan repeated: refused at the first repeat", () => {
+    refuses(
+      scanBomb(progressive, 1000),
+      "corrupt_jpeg",
+      /scan at offset \d+: coefficient 3 of component 3 is sent again \(a repeated scan\)/,
+    );
+  });
+  await t.step(
+    "150,000 repeated scans are refused at the first repeat, in microseconds",
+    async () => {
+      const big = scanBomb(await encoded(512, 512, { progressive: true }), 150_000);
+      const start = performance.now();
+      for (let i = 0; i < 10; i++) assert.throws(() => probeJpeg(big), AppError);
+      const ms = (performance.now() - start) / 10;
+      console.log(`probeJpeg(${big.length} bytes, 150,007 scans): refused in ${ms.toFixed(2)} ms`);
+      assert.ok(ms < 50, `${ms} ms`);
+    },
+  );
+  // A valid script of one coefficient band per scan: 1 + 63 x 3 = 190 scans.
+  const sof2 = (b: Uint8Array) => {
+    const out = b.slice();
+    out[find(out, 0xc0).offset + 1] = 0xc2;
+    return out;
+  };
+  const perCoefficient: ScanSpec[] = [{ ids: [1, 2, 3], ss: 0, se: 0 }];
+  for (const id of [1, 2, 3]) {
+    for (let k = 1; k < 64; k++) perCoefficient.push({ ids: [id], ss: k, se: k });
+  }
+  await t.step(`a consistent script of over ${MAX_SCANS} scans is too_many_scans`, () => {
+    refuses(
+      sof2(withScript(bus(), perCoefficient)),
+      "too_many_scans",
+      `Cannot decode JPEG: over ${MAX_SCANS} scans (the limit; encoders write at most about 10)`,
+    );
+    assert.equal(probeJpeg(sof2(withScript(bus(), perCoefficient.slice(0, MAX_SCANS)))).scans, 100);
+  });
+  await t.step("pixels x scans over the decode work limit is too_many_scans", () => {
+    // 4096x4096 is 16.8 MP: 16 scans fit, the 17th does not.
+    const big = withSize(sof2(withScript(bus(), perCoefficient.slice(0, 17))), 4096, 4096);
+    refuses(
+      big,
+      "too_many_scans",
+      "Cannot decode JPEG: 17 scans of 4096x4096 are over the decode work limit of " +
+        `${(MAX_DECODE_WORK / 1e6).toFixed(1)} MP x scans`,
+    );
+    const ok = withSize(sof2(withScript(bus(), perCoefficient.slice(0, 16))), 4096, 4096);
+    assert.equal(probeJpeg(ok).decodeWork, 16 * 4096 * 4096);
+  });
+  await t.step("both limits can be set per call", () => {
+    refuses(progressive, "too_many_scans", /over 6 scans/, { maxScans: 6 });
+    refuses(progressive, "too_many_scans", /7 scans of 256x192/, { maxDecodeWork: 6 * 256 * 192 });
+  });
+});
+
+Deno.test("probeJpeg() refuses inconsistent or incomplete scan scripts", async (t) => {
+  const sof2 = (b: Uint8Array) => {
+    const out = b.slice();
+    out[find(out, 0xc0).offset + 1] = 0xc2;
+    return out;
+  };
+  const cases: [string, ScanSpec[], RegExp][] = [
+    [
+      "an AC band before its DC",
+      [{ ids: [1], ss: 1, se: 63 }],
+      /AC band of component 1 before its DC/,
+    ],
+    [
+      "a refinement that skips a bit",
+      [{ ids: [1, 2, 3], ss: 0, se: 0, al: 2 }, { ids: [1, 2, 3], ss: 0, se: 0, ah: 1, al: 0 }],
+      /coefficient 0 of component 1 refined out of order/,
+    ],
+    [
+      "a refinement of a band never sent",
+      [{ ids: [1, 2, 3], ss: 0, se: 0 }, { ids: [1], ss: 1, se: 5, ah: 1, al: 0 }],
+      /coefficient 1 of component 1 refined out of order/,
+    ],
+    [
+      "an interleaved AC scan",
+      [{ ids: [1, 2, 3], ss: 0, se: 0 }, { ids: [1, 2], ss: 1, se: 5 }],
+      /spectral selection 1-5 for 2 components/,
+    ],
+    [
+      "a DC scan with AC coefficients",
+      [{ ids: [1, 2, 3], ss: 0, se: 5 }],
+      /spectral selection 0-5/,
+    ],
+    ["Al over 13", [{ ids: [1, 2, 3], ss: 0, se: 0, al: 14 }], /successive approximation 0\/14/],
+    [
+      "a component no scan names",
+      [{ ids: [1, 2], ss: 0, se: 0 }],
+      /component 3 has no scan before EOI/,
+    ],
+    [
+      "an id not in the frame",
+      [{ ids: [1, 2, 9], ss: 0, se: 0 }],
+      /names component id 9, not in the frame/,
+    ],
+    ["an id twice in one scan", [{ ids: [1, 1, 2], ss: 0, se: 0 }], /names component id 1 twice/],
+  ];
+  for (const [name, script, message] of cases) {
+    await t.step(`progressive: ${name}`, () => {
+      refuses(sof2(withScript(bus(), script)), "corrupt_jpeg", message);
+    });
+  }
+  await t.step("sequential: a component scanned twice, or a progressive-style scan", () => {
+    const full = { ss: 0, se: 63 };
+    refuses(
+      withScript(bus(), [{ ids: [1, 2, 3], ...full }, { ids: [3], ...full }]),
+      "corrupt_jpeg",
+      /coefficient 0 of component 3 is sent again/,
+    );
+    refuses(
+      withScript(bus(), [{ ids: [1, 2, 3], ss: 0, se: 5 }]),
+      "corrupt_jpeg",
+      /spectral selection 0-5, approximation 0\/0 in a sequential file/,
+    );
+    // One scan per component (non-interleaved) is a valid sequential file.
+    const split = withScript(bus(), [1, 2, 3].map((id) => ({ ids: [id], ...full })));
+    assert.equal(probeJpeg(split).scans, 3);
+  });
+  await t.step("junk after a table between scans, and an SOF after the first scan", () => {
+    const bytes = withScript(bus(), [{ ids: [1, 2, 3], ss: 0, se: 63 }]);
+    const eoi = bytes.length - 2;
+    const junk = concat(
+      bytes.subarray(0, eoi),
+      segment(0xfe, [1]),
+      new Uint8Array([7, 7]),
+      bytes.subarray(eoi),
+    );
+    refuses(junk, "corrupt_jpeg", /expected a marker at offset \d+, found 0x07/);
+    const sof = find(bus(), 0xc0);
+    const twice = concat(
+      bytes.subarray(0, eoi),
+      bus().subarray(sof.offset, sof.end),
+      bytes.subarray(eoi),
+    );
+    refuses(twice, "corrupt_jpeg", /second SOF marker 0xFFC0 at offset/);
   });
 });

@@ -1,7 +1,7 @@
 /** Tests for the asset step, against real files copied from the shared assets folder. */
 
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   type Asset,
@@ -14,9 +14,17 @@ import {
 } from "../../models/assets.ts";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
-// CI keeps the shared folder beside the repo; tests that need its real bytes skip without it.
-const SHARED = join(REPO, "../shared/assets");
+// The mirror the asset step copies from: ASSETS_MIRROR (relative to the cwd, as the script
+// resolves it) when set, else the shared folder CI keeps beside the repo. Tests that need its
+// real bytes skip only when neither is there; an ASSETS_MIRROR without a manifest fails them.
+const MIRROR_ENV = Deno.env.get("ASSETS_MIRROR");
+const SHARED = MIRROR_ENV ? resolve(Deno.cwd(), MIRROR_ENV) : join(REPO, "../shared/assets");
 const HAS_SHARED = await Deno.stat(join(SHARED, "MANIFEST.tsv")).then(() => true, () => false);
+if (MIRROR_ENV && !HAS_SHARED) {
+  throw new Error(
+    `Cannot test against ASSETS_MIRROR=${MIRROR_ENV}: ${join(SHARED, "MANIFEST.tsv")} is missing`,
+  );
+}
 const SCRIPT = join(REPO, "models/assets.ts");
 const COMMITTED = readManifest(await Deno.readTextFile(join(REPO, "models/assets.tsv")));
 
@@ -117,7 +125,7 @@ Deno.test("readManifest() parses the committed models/assets.tsv into 702 pinned
 });
 
 Deno.test({
-  name: "models/assets.tsv agrees with ../shared/assets/MANIFEST.tsv on every row",
+  name: "models/assets.tsv agrees with the mirror's MANIFEST.tsv on every row",
   ignore: !HAS_SHARED,
   fn: async () => {
     const shared = (await Deno.readTextFile(join(SHARED, "MANIFEST.tsv"))).trim().split("\n")

@@ -2,16 +2,24 @@
 import { DEFAULTS } from "../../config.ts";
 import { type InferenceOptions, startInference } from "../../inference/service.ts";
 import { type AppConfig, createApp } from "../../routes/app.ts";
+import type { DetectService } from "../../routes/deps.ts";
 
 export interface TestServer {
   url: string;
+  port: number;
   inference: Awaited<ReturnType<typeof startInference>>;
   close(): Promise<void>;
 }
 
 export async function startTestServer(
   config: Partial<AppConfig & typeof DEFAULTS> = {},
-  options: Partial<InferenceOptions> & { now?: () => number } = {},
+  options: Partial<InferenceOptions> & {
+    now?: () => number;
+    /** Receives the request log lines (default: none). */
+    log?: (line: string) => void;
+    /** Wraps the service, e.g. to count the detections that reach it. */
+    wrap?: (service: DetectService) => DetectService;
+  } = {},
 ): Promise<TestServer> {
   const settings = { ...DEFAULTS, LOG_REQUESTS: false, ...config };
   const inference = await startInference(settings, {
@@ -23,16 +31,17 @@ export async function startTestServer(
   await inference.warm;
   const app = createApp({
     config: settings,
-    service: inference,
+    service: options.wrap ? options.wrap(inference) : inference,
     concurrency: inference.stats().size,
     ready: inference.ready,
     poolStats: inference.stats,
     now: options.now,
-    log: null,
+    log: options.log ?? null,
   });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
+    port: server.addr.port,
     inference,
     async close() {
       await server.shutdown();

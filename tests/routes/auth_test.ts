@@ -102,38 +102,68 @@ Deno.test("API keys over HTTP", async (t) => {
     }
 
     await t.step(
-      "the rate-limit key is the API key, and a refused key spends nothing",
+      "the rate-limit key is the API key, and a refused key spends its address's tokens",
       async () => {
         const limited = serveApp(detector, {
           API_KEYS: [KEY_A, KEY_B],
           RATE_LIMIT_RATE: 0.01,
-          RATE_LIMIT_BURST: 1,
+          RATE_LIMIT_BURST: 2,
         });
         try {
-          // Refused keys do not reach the limiter: the address's and the keys' tokens are intact.
-          for (let i = 0; i < 3; i++) {
-            assert.equal((await detect(limited.url, { Authorization: "Bearer nope" })).status, 401);
+          // Guessing costs a token each: 401 while the address has tokens, then 429.
+          assert.equal((await detect(limited.url, { Authorization: "Bearer nope" })).status, 401);
+          assert.equal((await detect(limited.url, { Authorization: "Bearer nope2" })).status, 401);
+          const guessed = await detect(limited.url, { Authorization: "Bearer nope3" });
+          assert.equal(guessed.status, 429);
+          assert.equal(guessed.body.error.code, "rate_limited");
+          assert.match(guessed.body.error.message, /Too many failed API keys/);
+          // A missing key on the model route is a failure too.
+          assert.equal((await call(`${limited.url}/api/v1/model`)).status, 429);
+          // A proven key is limited as that key, apart from the address: its own bucket.
+          for (let i = 0; i < 2; i++) {
+            const ok = await detect(limited.url, { Authorization: `Bearer ${KEY_A}` });
+            assert.equal(ok.status, 200);
           }
-          assert.equal(
-            (await detect(limited.url, { Authorization: `Bearer ${KEY_A}` })).status,
-            200,
-          );
           const again = await detect(limited.url, { Authorization: `Bearer ${KEY_A}` });
           assert.equal(again.status, 429);
           assert.equal(again.body.error.code, "rate_limited");
-          // Same address, other key: its own bucket.
           assert.equal(
             (await detect(limited.url, { Authorization: `Bearer ${KEY_B}` })).status,
             200,
           );
-          // The open page is limited by address, apart from the keys.
+          // The open page is limited by address: the guesses spent its tokens.
           const page = await call(`${limited.url}/detect`, { method: "POST", body: form(BUS) });
-          assert.equal(page.status, 200, page.text);
+          assert.equal(page.status, 429, page.text);
         } finally {
           await limited.close();
         }
       },
     );
+
+    await t.step("a wrong DeepStack api_key field spends tokens the same way", async () => {
+      const limited = serveApp(detector, {
+        API_KEYS: [KEY_A],
+        RATE_LIMIT_RATE: 0.01,
+        RATE_LIMIT_BURST: 3,
+      });
+      try {
+        const list = (key: string) => {
+          const body = new FormData();
+          body.append("api_key", key);
+          return call(`${limited.url}/v1/vision/custom/list`, { method: "POST", body });
+        };
+        const statuses: number[] = [];
+        for (let i = 0; i < 5; i++) statuses.push((await list(`guess-${i}`)).status);
+        // The list route has no upload guard: only the failures spent the burst of 3.
+        assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
+        const refused = await list("guess-5");
+        assert.equal(refused.body.success, false);
+        assert.match(refused.body.error, /Too many failed API keys/);
+        assert.ok(Number(refused.headers.get("retry-after")) >= 1);
+      } finally {
+        await limited.close();
+      }
+    });
   } finally {
     await detector.close();
   }

@@ -252,5 +252,37 @@ Deno.test("normalizeAddress() groups IPv6 by /64 and unwraps IPv4-mapped address
   assert.equal(normalizeAddress("::1"), "0:0:0:0::/64");
   assert.equal(normalizeAddress("::ffff:192.0.2.1"), "192.0.2.1");
   assert.equal(normalizeAddress("fe80::1%eth0"), "fe80:0:0:0::/64");
-  assert.equal(normalizeAddress("not:an:address::x"), "not:an:address::x");
+});
+
+Deno.test("normalizeAddress() gives every spelling of one address one key", async (t) => {
+  const same: [string, string[]][] = [
+    ["203.0.113.7", ["203.0.113.7:5678", "203.0.113.7:1", " 203.0.113.7 ", "203.000.113.007"]],
+    ["127.0.0.1", [
+      "127.000.000.001",
+      "0177.0.0.1",
+      "0x7f.0.0.1",
+      "0x7f.1",
+      "2130706433",
+      "::ffff:127.0.0.1",
+      "::FFFF:7F00:1",
+      "[::ffff:127.0.0.1]:8080",
+      "0:0:0:0:0:ffff:7f00:0001",
+    ]],
+    ["2001:db8:0:0::/64", [
+      "2001:db8::1",
+      "[2001:db8::1]:443",
+      "2001:0DB8:0000:0000:0000:0000:0000:0001",
+      "[2001:db8::abcd]",
+    ]],
+  ];
+  for (const [key, spellings] of same) {
+    await t.step(`${spellings.length} spellings of ${key}`, () => {
+      for (const s of spellings) assert.equal(normalizeAddress(s), key, s);
+    });
+  }
+  await t.step("anything that is not an IP address is undefined", () => {
+    for (const s of ["unknown", "not:an:address::x", "1.2.3.4.5", "_hidden", "", "[::1", "a b"]) {
+      assert.equal(normalizeAddress(s), undefined, s);
+    }
+  });
 });
