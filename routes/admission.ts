@@ -31,9 +31,9 @@ export interface AdmissionOptions {
 
 /**
  * Megapixels of decode work one token pays for. A request takes one token when it arrives; once
- * its image is probed it pays the rest: one token per started megapixel, times one per started
- * ten scans past the first ten (so a 16 MP photo costs 16, a 0.3 MP snapshot 1), never more
- * than the burst, so every image the limits accept can still be sent.
+ * its image is probed it pays the rest: one token per started megapixel, times the started tens
+ * of scans (x1 up to 10 scans, x2 up to 20, ...), so a 0.3 MP snapshot costs 1 and a 12 MP
+ * photo 12; never more than the burst, so every image the limits accept can still be sent.
  */
 export const MEGAPIXELS_PER_TOKEN = 1;
 

@@ -58,11 +58,12 @@ const SERVER_TIMING = {
 const DETECT_ERRORS: [number, string][] = [
   [400, "Bad request: no image, an empty one, or a bad parameter."],
   [401, "API keys are configured and the request has none or a wrong one."],
-  [413, "The body or the image (pixels, side) is over the limit."],
+  [408, "The body stalled or took too long to arrive (BODY_IDLE_TIMEOUT_MS, BODY_TIMEOUT_MS)."],
+  [413, "The body or the image (pixels, side, scans, pixels x scans) is over the limit."],
   [415, "Not a JPEG, or a JPEG kind the decoder refuses (CMYK, arithmetic coding)."],
   [422, "Claims to be a JPEG but is broken (truncated, zero size)."],
   [429, "Rate limited; see Retry-After and the RateLimit headers."],
-  [503, "Overloaded, warming up or timed out; see Retry-After."],
+  [503, "Overloaded, too many uploads in flight, warming up or timed out; see Retry-After."],
   [500, "A server fault."],
 ];
 
