@@ -189,19 +189,29 @@ export function classIds(list: string, names: readonly string[]): number[] {
   return [...ids];
 }
 
-/** The image bytes, from a raw image/jpeg body or the multipart field `image`. */
+/** Content types of a raw image body. */
+export const RAW_IMAGE_TYPES = [
+  "image/jpeg",
+  "image/png",
+  "image/webp",
+  "application/octet-stream",
+];
+
+/** The image bytes, from a raw image body or the multipart field `image`. */
 async function readImage(c: Context, maxBodyBytes: number): Promise<Uint8Array> {
   const type = (c.req.header("Content-Type") ?? "").split(";")[0].trim().toLowerCase();
   let bytes: Uint8Array;
-  if (type === "image/jpeg" || type === "application/octet-stream") {
+  // The declared type only says "a raw image"; the format is sniffed from the bytes.
+  if (RAW_IMAGE_TYPES.includes(type)) {
     bytes = await readBodyLimited(c.req.raw, maxBodyBytes);
   } else if (type === "multipart/form-data") {
     bytes = await readFormImage(c);
   } else {
     throw new AppError(
       "unsupported_media_type",
-      `Cannot read a ${type || "body without Content-Type"}: send the JPEG as ` +
-        "Content-Type: image/jpeg, or as the multipart/form-data field `image`",
+      `Cannot read a ${type || "body without Content-Type"}: send the JPEG, PNG or WebP as ` +
+        "the raw body (Content-Type: image/jpeg, image/png or image/webp), or as the " +
+        "multipart/form-data field `image`",
     );
   }
   if (bytes.length === 0) throw new AppError("empty_input", "The image is empty (0 bytes)");
@@ -224,7 +234,8 @@ async function readFormImage(c: Context): Promise<Uint8Array> {
   if (!parsed.success) {
     throw new AppError(
       "missing_field",
-      "Send the JPEG as a file in the multipart/form-data field `image` (curl: -F image=@photo.jpg)",
+      "Send the image (JPEG, PNG or WebP) as a file in the multipart/form-data field `image` " +
+        "(curl: -F image=@photo.jpg)",
     );
   }
   return new Uint8Array(await parsed.data.image.arrayBuffer());

@@ -27,8 +27,11 @@ const LIST_BODY_LIMIT = 64 * 1024;
 const INVALID_IMAGE = new Set([
   "empty_input",
   "not_jpeg",
+  "not_image",
   "unsupported_jpeg",
+  "unsupported_image",
   "corrupt_jpeg",
+  "corrupt_image",
   "zero_dimensions",
 ]);
 // Errors about where the image should be: DeepStack's 400 "No valid image file found".
