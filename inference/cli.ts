@@ -5,6 +5,7 @@ import { encodeBase64 } from "./_base64.ts";
 import { DEFAULTS, parseInputSize } from "../config.ts";
 import { AppError, toAppError } from "./errors.ts";
 import { sniffFormat } from "./image_probe.ts";
+import { roundResult } from "./round_result.ts";
 import { loadDetector } from "./load_detector.ts";
 import { remoteDetector, RemoteError, UnreachableError } from "./remote_detector.ts";
 import type { DetectResult } from "./types.ts";
@@ -127,7 +128,8 @@ export async function main(args: string[]): Promise<number> {
     let bytes: Uint8Array | undefined;
     try {
       bytes = file === "-" ? await readStdin() : await readInput(file);
-      line = { file, ...(await detector.detect(bytes)) };
+      // Rounded as the API rounds, so a local and a remote run print the same line.
+      line = { file, ...roundResult(await detector.detect(bytes)) };
     } catch (err) {
       if (err instanceof UnreachableError) {
         // Every other file would fail the same way: one clear line, not one per file.

@@ -4,6 +4,7 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import type { ModelInfo } from "../inference/detector.ts";
 import { AppError } from "../inference/errors.ts";
+import { roundResult } from "../inference/round_result.ts";
 import type { DetectResult } from "../inference/types.ts";
 import { DetectForm, DetectQuery, type DetectResponse, type ModelResponse } from "./api_schemas.ts";
 import { readBodyLimited } from "./body_limit.ts";
@@ -104,7 +105,8 @@ export function apiCors(origins: readonly string[]): MiddlewareHandler {
 }
 
 /** The detector's result in the documented shape, with the model that produced it. */
-export function toDetectResponse(info: ModelInfo, result: DetectResult): DetectResponse {
+export function toDetectResponse(info: ModelInfo, unrounded: DetectResult): DetectResponse {
+  const result = roundResult(unrounded);
   // Field by field, so that what is sent is exactly what /openapi.json documents.
   return {
     model: { name: info.name, inputSize: { width: info.inputWidth, height: info.inputHeight } },
