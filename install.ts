@@ -12,8 +12,14 @@ const UNUSED_ORT = /\.map$|jsep|asyncify|jspi|webgl|webgpu/;
  * the specifiers of deno.json's imports, so each package still installs against the lock's
  * integrity hashes.
  */
-export function servingLock(lock: Record<string, unknown>, imports: Record<string, string>) {
-  const keep = new Set(Object.values(imports));
+export function servingLock(
+  lock: Record<string, unknown>,
+  imports: Record<string, string>,
+): Record<string, unknown> {
+  // "npm:/hono@4.13.19/" (a prefix mapping) pins the same package as "npm:hono@4.13.19".
+  const keep = new Set(
+    Object.values(imports).map((v) => v.replace(/^npm:\//, "npm:").replace(/\/$/, "")),
+  );
   const specifiers = lock.specifiers as Record<string, string>;
   return {
     ...lock,
@@ -47,9 +53,6 @@ if (import.meta.main) {
       "install",
       "--quiet",
       `--lock=${SERVING_LOCK}`,
-      "--entrypoint",
-      "main.ts",
-      "inference/worker.ts",
     ],
   }).output();
   if (install.code !== 0) Deno.exit(install.code);
