@@ -29,8 +29,9 @@ const DOCS_CSP = `default-src 'none'; style-src 'sha256-${
 export function apiRoutes(deps: ApiDeps): Hono {
   const { detector, maxBodyBytes } = deps;
   const info = detector.info;
-  // Built once: the document depends only on the model and the configuration.
-  const openApi = JSON.stringify(openApiDocument({ modelName: info.name, auth: deps.auth }));
+  // Built once: the document depends only on the model and the configuration, and `servers`
+  // on the origin the client used, filled in per request.
+  const openApi = openApiDocument({ modelName: info.name, auth: deps.auth });
   const app = new Hono();
 
   app.post("/api/v1/detect", async (c) => {
@@ -64,7 +65,10 @@ export function apiRoutes(deps: ApiDeps): Hono {
 
   app.get("/openapi.json", (c) => {
     c.header("Cache-Control", "no-cache");
-    return c.body(openApi, 200, { "Content-Type": "application/json; charset=UTF-8" });
+    const servers = [{ url: new URL(c.req.url).origin, description: "This server." }];
+    return c.body(JSON.stringify({ ...openApi, servers }), 200, {
+      "Content-Type": "application/json; charset=UTF-8",
+    });
   });
 
   app.get("/api/docs", (c) => {
