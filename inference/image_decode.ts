@@ -41,7 +41,12 @@ export async function decodeImage(
   return { info, width: image.width, height: image.height, data: image.data };
 }
 
-/** Compiles and instantiates every decoder now, so no first request pays for it. */
+/**
+ * Compiles and instantiates the decoders now, so no first request pays for it. Readiness waits
+ * for JPEG's, the common case; PNG's and WebP's compile alongside without holding it up (a
+ * replaced worker must come back as fast as before), and a failure there shows on first use.
+ */
 export async function warmImageDecoders(): Promise<void> {
-  await Promise.all([warmJpegDecoder(), pngCodec.warm(), webpCodec.warm()]);
+  for (const codec of [pngCodec, webpCodec]) codec.warm().catch(() => {});
+  await warmJpegDecoder();
 }

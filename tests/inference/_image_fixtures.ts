@@ -4,7 +4,9 @@ import { deflateSync } from "node:zlib";
 import pngEncode from "@jsquash/png/encode.js";
 import webpEncode from "@jsquash/webp/encode.js";
 import { decodeJpeg } from "../../inference/jpeg_decode.ts";
-import { bus } from "./_jpeg_fixtures.ts";
+import { bus, concat } from "./_jpeg_fixtures.ts";
+
+export { concat };
 
 /** The bus photo's pixels, re-encoded as PNG, lossy WebP and lossless WebP. */
 export async function busEncodings() {
@@ -36,16 +38,6 @@ const be32 = (v: number) => [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255
 export function chunk(type: string, data: Uint8Array | number[] = []): Uint8Array {
   const body = Uint8Array.from([...new TextEncoder().encode(type), ...data]);
   return Uint8Array.from([...be32(data.length), ...body, ...be32(crc32(body))]);
-}
-
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 export const SIGNATURE = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
