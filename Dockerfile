@@ -21,18 +21,14 @@ COPY models/verdict.json models/
 COPY inference/ inference/
 COPY routes/ routes/
 COPY static/ static/
-# Everything the service imports is cached at build, so start-up does no network; the WASM
-# builds and source maps of onnxruntime-web the service never loads are dropped. deno.lock also
-# pins test-only packages (Playwright, the native ONNX yardstick: 300 MB) that Deno would install
-# with the rest, so their entries are dropped first; every package installed is still checked
-# against the lock's integrity hashes.
-RUN deno eval 'const c = JSON.parse(Deno.readTextFileSync("deno.json")); \
-      const l = JSON.parse(Deno.readTextFileSync("deno.lock")); \
-      const keep = new Set(Object.values(c.imports)); \
-      for (const k of Object.keys(l.specifiers)) if (!keep.has(k)) delete l.specifiers[k]; \
-      Deno.writeTextFileSync("deno.lock", JSON.stringify(l, null, 2));'
-RUN deno install --entrypoint main.ts inference/worker.ts \
- && find /app/node_modules /app/.deno -type f -path '*onnxruntime-web*' \
+# Everything the service imports is installed at build, so start-up does no network. install.ts
+# is `deno task start`'s own first step: it installs deno.json's imports only (deno.lock also
+# pins test-only packages: Playwright, the native ONNX yardstick), each checked against the
+# lock's integrity hashes, and drops the onnxruntime-web builds the service never loads; the same
+# builds go from Deno's cache here.
+COPY install.ts ./
+RUN deno run --no-lock --allow-read --allow-write --allow-run install.ts \
+ && find /app/.deno -type f -path '*onnxruntime-web*' \
       \( -name '*.map' -o -name '*jsep*' -o -name '*asyncify*' -o -name '*jspi*' \
          -o -name '*webgl*' -o -name '*webgpu*' \) -delete \
  && chown -R deno:deno /app

@@ -104,6 +104,12 @@ export const ConfigSchema = z.object({
   CORS_ORIGINS: list(origin).default([]),
   /** When set, the APIs require one of these keys; empty: the APIs are open. */
   API_KEYS: list(apiKey).default([]),
+  /** PEM files: with both set, the service speaks HTTPS itself (phones need it for the camera). */
+  TLS_CERT: z.string().default(""),
+  TLS_KEY: z.string().default(""),
+}).refine((c) => (c.TLS_CERT === "") === (c.TLS_KEY === ""), {
+  message: "set both TLS_CERT and TLS_KEY (PEM files), or neither",
+  path: ["TLS_CERT"],
 });
 
 export type Config = Readonly<z.output<typeof ConfigSchema>>;
@@ -111,11 +117,24 @@ export type Config = Readonly<z.output<typeof ConfigSchema>>;
 /** The defaults, for tools (CLI, bench) that take flags instead of environment variables. */
 export const DEFAULTS: Config = Object.freeze(ConfigSchema.parse({}));
 
+/**
+ * The asset files this configuration serves with, for `deno task start` to fetch: the detector
+ * model only (a model that is not in models/assets.tsv is the user's own and is skipped there).
+ * A model file that another setting switches on belongs here too, only when it is on.
+ */
+export function servedAssetPaths(config: Config): string[] {
+  return [config.MODEL_PATH];
+}
+
 /** Parses an environment (e.g. `Deno.env.toObject()`); throws one message listing every problem. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const result = ConfigSchema.safeParse(env);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    const problems = result.error.issues.map((i) => {
+      const name = i.path.join(".");
+      const given = env[name];
+      return `${name}: ${i.message}${given === undefined ? "" : ` (got ${JSON.stringify(given)})`}`;
+    });
     throw new Error(`Cannot start: bad configuration: ${problems.join("; ")}`);
   }
   return Object.freeze(result.data);

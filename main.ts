@@ -1,13 +1,55 @@
 /** Entry point: read the configuration once, start inference, serve, shut down gracefully. */
-import { loadConfig } from "./config.ts";
+import { type Config, loadConfig, servedAssetPaths } from "./config.ts";
 import { startInference } from "./inference/service.ts";
+import { main as fetchAssets } from "./models/assets.ts";
 import { createApp } from "./routes/app.ts";
+import { listenUrls } from "./routes/listen_urls.ts";
 
 const logLine = (msg: string, fields: Record<string, unknown> = {}) =>
   console.log(JSON.stringify({ time: new Date().toISOString(), level: "info", msg, ...fields }));
 
+/** A bad setting is the user's to fix: one line naming every problem, exit 2, no stack trace. */
+function configOrExit(): Config {
+  try {
+    return loadConfig(Deno.env.toObject());
+  } catch (err) {
+    console.error((err as Error).message);
+    Deno.exit(2);
+  }
+}
+
+/** The certificate and key as PEM text, or undefined without TLS. */
+function tlsOrExit(config: Config): { cert: string; key: string } | undefined {
+  if (config.TLS_CERT === "") return undefined;
+  try {
+    return {
+      cert: Deno.readTextFileSync(config.TLS_CERT),
+      key: Deno.readTextFileSync(config.TLS_KEY),
+    };
+  } catch (err) {
+    console.error(`Cannot start: cannot read TLS_CERT / TLS_KEY: ${(err as Error).message}`);
+    Deno.exit(2);
+  }
+}
+
+/** This machine's addresses, when the permission to list them was given (`deno task start`). */
+function addresses(): string[] {
+  try {
+    return Deno.networkInterfaces().map((i) => i.address);
+  } catch {
+    return [];
+  }
+}
+
 if (import.meta.main) {
-  const config = loadConfig(Deno.env.toObject());
+  const config = configOrExit();
+  // `deno task start` first fetches exactly the model files this configuration serves.
+  if (Deno.args.includes("--fetch-assets")) {
+    Deno.exit(
+      await fetchAssets(["--quiet", ...servedAssetPaths(config).flatMap((p) => ["--path", p])]),
+    );
+  }
+  const tls = tlsOrExit(config);
   const started = performance.now();
   const inference = await startInference(config, {
     mode: config.INFERENCE_MODE,
@@ -29,7 +71,9 @@ if (import.meta.main) {
   const server = Deno.serve({
     port: config.PORT,
     hostname: config.HOST,
-    onListen: ({ hostname, port }) => logLine("listening", { url: `http://${hostname}:${port}/` }),
+    ...tls,
+    onListen: (addr) =>
+      logLine("listening", { ...listenUrls(addr, { tls: !!tls, addresses: addresses() }) }),
   }, app.fetch);
 
   inference.warm.then(

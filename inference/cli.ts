@@ -4,6 +4,8 @@ import { basename, join } from "node:path";
 import { encodeBase64 } from "./_base64.ts";
 import { DEFAULTS, parseInputSize } from "../config.ts";
 import { AppError, toAppError } from "./errors.ts";
+import { sniffFormat } from "./image_probe.ts";
+import { roundResult } from "./round_result.ts";
 import { loadDetector } from "./load_detector.ts";
 import { remoteDetector, RemoteError, UnreachableError } from "./remote_detector.ts";
 import type { DetectResult } from "./types.ts";
@@ -11,7 +13,7 @@ import { Overlay } from "../routes/views/overlay.tsx";
 
 const USAGE = `Usage: deno task detect [options] FILE... | -
 
-Detects objects in JPEG images and prints one JSON object per input, one per line:
+Detects objects in JPEG, PNG and WebP images and prints one JSON object per input, one per line:
   {"file": "bus.jpg", "width": 810, "height": 1080, "hotdog": false, "detections": [...], ...}
 An input that fails prints {"file": ..., "error": {"code": ..., "message": ...}}; the others go
 on, and the exit code is 1 if any failed. "-" reads one image from standard input.
@@ -126,7 +128,8 @@ export async function main(args: string[]): Promise<number> {
     let bytes: Uint8Array | undefined;
     try {
       bytes = file === "-" ? await readStdin() : await readInput(file);
-      line = { file, ...(await detector.detect(bytes)) };
+      // Rounded as the API rounds, so a local and a remote run print the same line.
+      line = { file, ...roundResult(await detector.detect(bytes)) };
     } catch (err) {
       if (err instanceof UnreachableError) {
         // Every other file would fail the same way: one clear line, not one per file.
@@ -162,9 +165,9 @@ async function readStdin(): Promise<Uint8Array> {
   return new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
 }
 
-/** A standalone SVG: the JPEG embedded as a data URL with the boxes drawn over it. */
-export function annotatedSvg(jpeg: Uint8Array, result: DetectResult): string {
-  const href = `data:image/jpeg;base64,${encodeBase64(jpeg)}`;
+/** A standalone SVG: the image embedded as a data URL with the boxes drawn over it. */
+export function annotatedSvg(image: Uint8Array, result: DetectResult): string {
+  const href = `data:image/${sniffFormat(image) ?? "jpeg"};base64,${encodeBase64(image)}`;
   const svg = Overlay({ ...result, imageHref: href });
   return `<?xml version="1.0" encoding="UTF-8"?>\n${svg}\n`;
 }

@@ -1,6 +1,6 @@
 /** The Detector: decode -> letterbox -> run -> postprocess, with a model loaded and warmed once. */
 import { AppError } from "./errors.ts";
-import { type DecodedImage, decodeJpeg, warmJpegDecoder } from "./jpeg_decode.ts";
+import { type DecodedImage, decodeImage, warmImageDecoders } from "./image_decode.ts";
 import { letterbox } from "./letterbox.ts";
 import { DEFAULT_ANCHORS, type PreparedModel, prepareModel } from "./model_prepare.ts";
 import { orientedToStored } from "./orientation.ts";
@@ -154,6 +154,7 @@ export class Detector {
     const data = new Uint8ClampedArray(width * height * 4);
     for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
     const info = {
+      format: "jpeg",
       width,
       height,
       components: 3,
@@ -167,7 +168,7 @@ export class Detector {
     for (let i = 0; i < 2; i++) {
       await this.#detectImage({ info, width, height, data }, {}, performance.now());
     }
-    await warmJpegDecoder();
+    await warmImageDecoders();
   }
 
   async detect(bytes: Uint8Array, options: DetectOptions = {}): Promise<DetectResult> {
@@ -181,7 +182,7 @@ export class Detector {
   ): Promise<{ result: DetectResult; features: Float64Array | null }> {
     const c = this.#config;
     const t0 = performance.now();
-    const image = await decodeJpeg(bytes, { maxPixels: c.maxPixels, maxSide: c.maxSide });
+    const image = await decodeImage(bytes, { maxPixels: c.maxPixels, maxSide: c.maxSide });
     return await this.#detectImage(image, options, t0);
   }
 

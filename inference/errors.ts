@@ -20,9 +20,12 @@ export const ERROR_STATUS = {
   // Types the decoder refuses.
   unsupported_media_type: 415,
   not_jpeg: 415,
+  not_image: 415,
   unsupported_jpeg: 415,
-  // Bytes that claim to be a JPEG but are not a valid one.
+  unsupported_image: 415,
+  // Bytes that claim to be a JPEG, PNG or WebP but are not a valid one.
   corrupt_jpeg: 422,
+  corrupt_image: 422,
   zero_dimensions: 422,
   // Admission control.
   rate_limited: 429,

@@ -1,4 +1,5 @@
-/** A detector that is a running server: posts JPEGs to its /api/v1/detect for the CLI's --url. */
+/** A detector that is a running server: posts images to its /api/v1/detect for the CLI's --url. */
+import { sniffFormat } from "./image_probe.ts";
 import type { DetectResult } from "./types.ts";
 
 /** A failure the server reported (its JSON error body), or a transport failure for one file. */
@@ -45,14 +46,15 @@ export function remoteDetector(base: string, options: RemoteOptions = {}) {
   const sleep = options.sleep ?? ((ms) => new Promise<void>((r) => setTimeout(r, ms)));
   const retries = options.retries ?? 5;
   const maxRetryAfter = options.maxRetryAfter ?? 30;
-  const headers: Record<string, string> = { "Content-Type": "image/jpeg" };
+  const headers: Record<string, string> = {};
   if (options.apiKey !== undefined) headers.Authorization = `Bearer ${options.apiKey}`;
 
   async function post(bytes: Uint8Array): Promise<Response> {
     try {
       return await doFetch(endpoint, {
         method: "POST",
-        headers,
+        // The server sniffs the format; the type only has to name one it reads raw.
+        headers: { ...headers, "Content-Type": `image/${sniffFormat(bytes) ?? "jpeg"}` },
         body: bytes as BodyInit,
         signal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
       });

@@ -455,6 +455,7 @@ Fetches the model weights and test photos listed in models/assets.tsv into model
 tests/data/, skipping files already present with the right size and SHA-256.
 
   --only GROUPS    only these groups: ${GROUPS.join(", ")} (comma-separated or repeated)
+  --path PATHS     only these files (manifest paths; others, e.g. your own model, are skipped)
   --check          verify present files, fetch nothing; exit 1 if any is missing or wrong
   --quiet          print nothing when every file is already in place (errors still print)
   --manifest FILE  read another manifest (default: models/assets.tsv)
@@ -487,6 +488,7 @@ export async function main(args: readonly string[], options: MainOptions = {}): 
       args: [...args],
       options: {
         only: { type: "string", multiple: true },
+        path: { type: "string", multiple: true },
         quiet: { type: "boolean" },
         check: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -526,6 +528,10 @@ export async function main(args: readonly string[], options: MainOptions = {}): 
     );
     return 1;
   }
+
+  // `deno task start` asks for the files its configuration names, not a whole group.
+  const paths = (flags.path ?? []).flatMap((list) => list.split(",")).map((p) => p.trim());
+  if (paths.length > 0) manifest = manifest.filter((asset) => paths.includes(asset.path));
 
   let mirror: string | undefined;
   const mirrorEnv = env("ASSETS_MIRROR");

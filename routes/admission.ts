@@ -47,7 +47,7 @@ export function imageCost(probe: Pick<JpegProbe, "width" | "height" | "scans">, 
 
 /** What the guards hand down to the detection they admitted: how to charge for its image. */
 interface Admission {
-  charge(probe: JpegProbe): void;
+  charge(probe: Pick<JpegProbe, "width" | "height" | "scans">): void;
 }
 
 // The request being admitted, for queuedService: set by the guards around the handler, so
@@ -144,7 +144,7 @@ export function queuedService(
     now?: () => number;
     onTimings?: (t: Timings) => void;
     /** Checks the bytes before they take a place in the queue; throws to refuse them. */
-    probe?: (bytes: Uint8Array) => JpegProbe | void;
+    probe?: (bytes: Uint8Array) => Pick<JpegProbe, "width" | "height" | "scans"> | void;
   } = {},
 ): DetectService {
   const now = hooks.now ?? performance.now.bind(performance);

@@ -4,6 +4,7 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import type { ModelInfo } from "../inference/detector.ts";
 import { AppError } from "../inference/errors.ts";
+import { roundResult } from "../inference/round_result.ts";
 import type { DetectResult } from "../inference/types.ts";
 import { DetectForm, DetectQuery, type DetectResponse, type ModelResponse } from "./api_schemas.ts";
 import { readBodyLimited } from "./body_limit.ts";
@@ -28,8 +29,9 @@ const DOCS_CSP = `default-src 'none'; style-src 'sha256-${
 export function apiRoutes(deps: ApiDeps): Hono {
   const { detector, maxBodyBytes } = deps;
   const info = detector.info;
-  // Built once: the document depends only on the model and the configuration.
-  const openApi = JSON.stringify(openApiDocument({ modelName: info.name, auth: deps.auth }));
+  // Built once: the document depends only on the model and the configuration, and `servers`
+  // on the origin the client used, filled in per request.
+  const openApi = openApiDocument({ modelName: info.name, auth: deps.auth });
   const app = new Hono();
 
   app.post("/api/v1/detect", async (c) => {
@@ -63,7 +65,10 @@ export function apiRoutes(deps: ApiDeps): Hono {
 
   app.get("/openapi.json", (c) => {
     c.header("Cache-Control", "no-cache");
-    return c.body(openApi, 200, { "Content-Type": "application/json; charset=UTF-8" });
+    const servers = [{ url: new URL(c.req.url).origin, description: "This server." }];
+    return c.body(JSON.stringify({ ...openApi, servers }), 200, {
+      "Content-Type": "application/json; charset=UTF-8",
+    });
   });
 
   app.get("/api/docs", (c) => {
@@ -104,7 +109,8 @@ export function apiCors(origins: readonly string[]): MiddlewareHandler {
 }
 
 /** The detector's result in the documented shape, with the model that produced it. */
-export function toDetectResponse(info: ModelInfo, result: DetectResult): DetectResponse {
+export function toDetectResponse(info: ModelInfo, unrounded: DetectResult): DetectResponse {
+  const result = roundResult(unrounded);
   // Field by field, so that what is sent is exactly what /openapi.json documents.
   return {
     model: { name: info.name, inputSize: { width: info.inputWidth, height: info.inputHeight } },
@@ -189,19 +195,29 @@ export function classIds(list: string, names: readonly string[]): number[] {
   return [...ids];
 }
 
-/** The image bytes, from a raw image/jpeg body or the multipart field `image`. */
+/** Content types of a raw image body. */
+export const RAW_IMAGE_TYPES = [
+  "image/jpeg",
+  "image/png",
+  "image/webp",
+  "application/octet-stream",
+];
+
+/** The image bytes, from a raw image body or the multipart field `image`. */
 async function readImage(c: Context, maxBodyBytes: number): Promise<Uint8Array> {
   const type = (c.req.header("Content-Type") ?? "").split(";")[0].trim().toLowerCase();
   let bytes: Uint8Array;
-  if (type === "image/jpeg" || type === "application/octet-stream") {
+  // The declared type only says "a raw image"; the format is sniffed from the bytes.
+  if (RAW_IMAGE_TYPES.includes(type)) {
     bytes = await readBodyLimited(c.req.raw, maxBodyBytes);
   } else if (type === "multipart/form-data") {
     bytes = await readFormImage(c);
   } else {
     throw new AppError(
       "unsupported_media_type",
-      `Cannot read a ${type || "body without Content-Type"}: send the JPEG as ` +
-        "Content-Type: image/jpeg, or as the multipart/form-data field `image`",
+      `Cannot read a ${type || "body without Content-Type"}: send the JPEG, PNG or WebP as ` +
+        "the raw body (Content-Type: image/jpeg, image/png or image/webp), or as the " +
+        "multipart/form-data field `image`",
     );
   }
   if (bytes.length === 0) throw new AppError("empty_input", "The image is empty (0 bytes)");
@@ -224,7 +240,8 @@ async function readFormImage(c: Context): Promise<Uint8Array> {
   if (!parsed.success) {
     throw new AppError(
       "missing_field",
-      "Send the JPEG as a file in the multipart/form-data field `image` (curl: -F image=@photo.jpg)",
+      "Send the image (JPEG, PNG or WebP) as a file in the multipart/form-data field `image` " +
+        "(curl: -F image=@photo.jpg)",
     );
   }
   return new Uint8Array(await parsed.data.image.arrayBuffer());

@@ -207,6 +207,20 @@ export const DeepStackPrediction = z.object({
   y_max: z.number().int(),
 }).meta({ description: "Whole pixels of the uploaded image, truncated like DeepStack's int()." });
 
+/** CodeProject.AI's fields, sent on every successful /v1 answer. */
+export const CodeProjectFields = z.object({
+  moduleId: z.string().meta({ example: "nothotdog" }),
+  moduleName: z.string().meta({ example: "nothotdog object detection (yolov5n)" }),
+  command: z.string().meta({ description: "detect, list or ping.", example: "detect" }),
+  requestId: z.string().meta({ description: "The X-Request-Id of this request." }),
+  inferenceDevice: z.literal("CPU"),
+  analysisRoundTripMs: z.number().int().min(0).meta({
+    description: "Milliseconds from the request's arrival to its answer, queue included.",
+  }),
+});
+
+export type CodeProjectFields = z.output<typeof CodeProjectFields>;
+
 export const DeepStackResponse = z.object({
   success: z.literal(true),
   predictions: z.array(DeepStackPrediction).meta({ description: "Best first, at most 20." }),
@@ -215,7 +229,9 @@ export const DeepStackResponse = z.object({
   count: z.number().int().min(0),
   inferenceMs: z.number().int().min(0),
   processMs: z.number().int().min(0),
-}).meta({ description: "DeepStack's response plus CodeProject.AI's extra fields." });
+}).extend(CodeProjectFields.shape).meta({
+  description: "DeepStack's response plus CodeProject.AI's extra fields.",
+});
 export type DeepStackResponse = z.output<typeof DeepStackResponse>;
 
 export const DeepStackError = z.object({
@@ -225,9 +241,32 @@ export const DeepStackError = z.object({
 });
 export type DeepStackError = z.output<typeof DeepStackError>;
 
-export const DeepStackPing = z.object({ success: z.literal(true) });
+export const DeepStackPing = z.object({ success: z.literal(true) }).extend(
+  CodeProjectFields.shape,
+);
 
 export const DeepStackModelList = z.object({
   success: z.literal(true),
   models: z.array(z.string()).meta({ example: ["yolov5n"] }),
+}).extend(CodeProjectFields.shape);
+
+const VersionInfo = z.object({
+  major: z.number().int(),
+  minor: z.number().int(),
+  patch: z.number().int(),
+  build: z.number().int(),
+  preRelease: z.null(),
+  securityUpdate: z.boolean(),
+  file: z.null(),
+  releaseNotes: z.null(),
+});
+
+/** CodeProject.AI's `GET /v1/status/updateavailable`, which Blue Iris needs to see answered. */
+export const DeepStackUpdate = z.object({
+  success: z.literal(true),
+  message: z.string(),
+  version: VersionInfo,
+  current: VersionInfo,
+  latest: VersionInfo,
+  updateAvailable: z.literal(false),
 });

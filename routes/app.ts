@@ -2,7 +2,7 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { Config } from "../config.ts";
 import { AppError } from "../inference/errors.ts";
-import { probeJpeg } from "../inference/jpeg_probe.ts";
+import { probeImage } from "../inference/image_probe.ts";
 import type { PoolStats } from "../inference/pool.ts";
 import { detectionGuards, queuedService } from "./admission.ts";
 import { apiCors, apiRoutes } from "./api.ts";
@@ -71,7 +71,7 @@ export function createApp(deps: AppDeps): Hono {
   const detector = queuedService(deps.service, queue, {
     now,
     onTimings: metrics.observeTimings,
-    probe: (bytes) => probeJpeg(bytes, limits),
+    probe: (bytes) => probeImage(bytes, limits),
   });
   const keys = keyRing(config.API_KEYS);
   const address = clientKey({ trustProxy: config.TRUST_PROXY });

@@ -1,8 +1,10 @@
 /** The DeepStack / CodeProject.AI object detection API, for Frigate, Home Assistant, Blue Iris & co. */
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { AppError, toAppError } from "../inference/errors.ts";
+import { roundResult } from "../inference/round_result.ts";
 import type { DetectResult } from "../inference/types.ts";
 import {
+  type CodeProjectFields,
   DEEPSTACK_ERRORS,
   DEEPSTACK_MIN_CONFIDENCE,
   DeepStackError,
@@ -27,8 +29,11 @@ const LIST_BODY_LIMIT = 64 * 1024;
 const INVALID_IMAGE = new Set([
   "empty_input",
   "not_jpeg",
+  "not_image",
   "unsupported_jpeg",
+  "unsupported_image",
   "corrupt_jpeg",
+  "corrupt_image",
   "zero_dimensions",
 ]);
 // Errors about where the image should be: DeepStack's 400 "No valid image file found".
@@ -91,26 +96,81 @@ export interface CompatDeps {
   onBadKey?: (c: Context) => void;
 }
 
+/** What this server reports as CodeProject.AI's version (its API level, not ours). */
+export const CODEPROJECT_VERSION = { major: 2, minor: 9, patch: 0 } as const;
+
+/**
+ * CodeProject.AI's fields on every answer, from the request's X-Request-Id and the time since
+ * the route began, for clients (Blue Iris, the demo clients) that read them.
+ */
+export function codeProjectFields(
+  c: Context,
+  command: string,
+  modelName: string,
+  started: number,
+): CodeProjectFields {
+  return {
+    moduleId: "nothotdog",
+    moduleName: `nothotdog object detection (${modelName})`,
+    command,
+    requestId: String(c.get("requestId" as never) ?? crypto.randomUUID()),
+    inferenceDevice: "CPU" as const,
+    analysisRoundTripMs: Math.trunc(performance.now() - started),
+  };
+}
+
 export function compatRoutes(deps: CompatDeps): Hono {
   const { detector, keys, onBadKey } = deps;
+  const name = detector.info.name;
   const app = new Hono();
   app.onError(renderDeepStackError);
 
   // Liveness as CodeProject.AI answers it; Blue Iris and Agent DVR poll these.
   for (const path of ["/v1/status/ping", "/v1/server/status/ping"]) {
     app.get(path, (c) => {
+      const started = performance.now();
       c.header("Cache-Control", "no-store");
-      return c.json({ success: true as const });
+      return c.json({ success: true as const, ...codeProjectFields(c, "ping", name, started) });
     });
   }
 
-  app.post("/v1/vision/custom/list", bodyLimit({ maxBytes: LIST_BODY_LIMIT }), async (c) => {
-    const form = await readForm(c, { required: false });
-    checkFormKey(c, keys, form, onBadKey);
-    return c.json({ success: true as const, models: [detector.info.name] });
+  // Blue Iris calls this at start and reports the AI as unavailable without an answer.
+  app.get("/v1/status/updateavailable", (c) => {
+    c.header("Cache-Control", "no-store");
+    const version = {
+      ...CODEPROJECT_VERSION,
+      build: 0,
+      preRelease: null,
+      securityUpdate: false,
+      file: null,
+      releaseNotes: null,
+    };
+    return c.json({
+      success: true as const,
+      message: "No update: this is nothotdog, which speaks CodeProject.AI's API",
+      version,
+      current: version,
+      latest: version,
+      updateAvailable: false,
+    });
   });
 
+  const list = async (c: Context) => {
+    const started = performance.now();
+    const form = await readForm(c, { required: false });
+    checkFormKey(c, keys, form, onBadKey);
+    c.header("Cache-Control", "no-store");
+    return c.json({
+      success: true as const,
+      models: [name],
+      ...codeProjectFields(c, "list", name, started),
+    });
+  };
+  app.get("/v1/vision/custom/list", list);
+  app.post("/v1/vision/custom/list", bodyLimit({ maxBytes: LIST_BODY_LIMIT }), list);
+
   const detect = async (c: Context) => {
+    const started = performance.now();
     const form = await readForm(c, { required: true });
     // DeepStack's order: the key, then the image, then min_confidence.
     checkFormKey(c, keys, form, onBadKey);
@@ -133,7 +193,7 @@ export function compatRoutes(deps: CompatDeps): Hono {
     });
     c.header("Server-Timing", serverTiming(result.timings));
     c.header("Cache-Control", "no-store");
-    return c.json(toDeepStack(result));
+    return c.json({ ...toDeepStack(result), ...codeProjectFields(c, "detect", name, started) });
   };
   app.post("/v1/vision/detection", detect);
   app.post("/v1/vision/custom/:model", (c) => {
@@ -148,11 +208,34 @@ export function compatRoutes(deps: CompatDeps): Hono {
     return detect(c);
   });
 
+  // Double Take and others probe the face API: say plainly that it is not here.
+  app.all("/v1/vision/face/*", (c) => {
+    throw new AppError(
+      "not_found",
+      `Face recognition is not offered by this server (${c.req.method} ` +
+        `${new URL(c.req.url).pathname}): it detects objects only, at POST /v1/vision/detection`,
+    );
+  });
+  app.all("/v1/vision/face", () => {
+    throw new AppError("not_found", "Face recognition is not offered by this server");
+  });
+  // Every other /v1 path answers in DeepStack's shape too, which DeepStack clients can read.
+  app.all("/v1/*", (c) => {
+    throw new AppError(
+      "not_found",
+      `No route for ${c.req.method} ${new URL(c.req.url).pathname} (this server offers ` +
+        `POST /v1/vision/detection, POST /v1/vision/custom/${name} and /v1/vision/custom/list)`,
+    );
+  });
+
   return app;
 }
 
 /** The detector's result as DeepStack predictions plus CodeProject.AI's extra fields. */
-export function toDeepStack(result: DetectResult): DeepStackResponse {
+export function toDeepStack(
+  unrounded: DetectResult,
+): Omit<DeepStackResponse, keyof CodeProjectFields> {
+  const result = roundResult(unrounded);
   const predictions = result.detections.slice(0, MAX_PREDICTIONS).map((d) => ({
     label: d.label,
     confidence: d.score,

@@ -43,9 +43,11 @@ export function observe(options: ObserveOptions): MiddlewareHandler {
     if (status === 429) metrics.rateLimited.inc();
     if (!log) return;
     const error = c.error as { code?: string } | undefined;
+    // /readyz answers 503 by design until the model is warm: that is news, not an error.
+    const expected = c.req.path === "/readyz";
     log(JSON.stringify({
       time: new Date().toISOString(),
-      level: status >= 500 ? "error" : status >= 400 ? "warn" : "info",
+      level: expected ? "info" : status >= 500 ? "error" : status >= 400 ? "warn" : "info",
       msg: "request",
       requestId: id,
       // Truncated: the log line stays one bounded line whatever was sent.

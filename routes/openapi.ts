@@ -8,6 +8,7 @@ import {
   DeepStackPing,
   DeepStackPrediction,
   DeepStackResponse,
+  DeepStackUpdate,
   DetectForm,
   Detection,
   DetectQuery,
@@ -59,9 +60,9 @@ const DETECT_ERRORS: [number, string][] = [
   [400, "Bad request: no image, an empty one, or a bad parameter."],
   [401, "API keys are configured and the request has none or a wrong one."],
   [408, "The body stalled or took too long to arrive (BODY_IDLE_TIMEOUT_MS, BODY_TIMEOUT_MS)."],
-  [413, "The body or the image (pixels, side, scans, pixels x scans) is over the limit."],
-  [415, "Not a JPEG, or a JPEG kind the decoder refuses (CMYK, arithmetic coding)."],
-  [422, "Claims to be a JPEG but is broken (truncated, zero size)."],
+  [413, "The body or the image (pixels, side, JPEG scans, pixels x scans) is over the limit."],
+  [415, "Not a JPEG, PNG or WebP, or a kind the decoders refuse (CMYK JPEG, animated WebP)."],
+  [422, "Claims to be a JPEG, PNG or WebP but is broken (truncated, zero size)."],
   [429, "Rate limited; see Retry-After and the RateLimit headers."],
   [503, "Overloaded, too many uploads in flight, warming up or timed out; see Retry-After."],
   [500, "A server fault."],
@@ -75,6 +76,13 @@ function errorResponses(schema: string, statuses: [number, string][]): Json {
     ]),
   );
 }
+
+/** A raw image body: generators send `format: binary` as bytes (a Blob), not as JSON. */
+const BINARY = { type: "string", format: "binary" };
+const RAW_IMAGE_TYPES = ["image/jpeg", "image/png", "image/webp", "application/octet-stream"];
+
+/** Any other path or method under /v1: DeepStack's 404 (also the face routes, not offered). */
+const V1_NOT_FOUND: [number, string] = [404, "Not here: any other path or method under /v1."];
 
 /** The OpenAPI 3.1 document of both APIs, for `GET /openapi.json`. */
 export function openApiDocument(options: OpenApiOptions): Json {
@@ -93,6 +101,7 @@ export function openApiDocument(options: OpenApiOptions): Json {
     ["DeepStackError", DeepStackError],
     ["DeepStackPing", DeepStackPing],
     ["DeepStackModelList", DeepStackModelList],
+    ["DeepStackUpdate", DeepStackUpdate],
   ];
   for (const [id, schema] of components) named.add(schema, { id });
   const generated = z.toJSONSchema(named, {
@@ -103,10 +112,12 @@ export function openApiDocument(options: OpenApiOptions): Json {
     Object.entries(generated).map(([id, s]) => [id, clean(s)]),
   );
 
-  const security = options.auth ? [{ bearer: [] }] : undefined;
+  // Without keys no operation needs one ({}); a key sent anyway is ignored, so bearer stays
+  // listed and generated clients keep their auth option for a server that turns keys on.
+  const security = options.auth ? [{ bearer: [] }] : [{}, { bearer: [] }];
   // DeepStack clients may prove the key in the `api_key` form field instead, which OpenAPI
   // security cannot express: hence "Bearer, or none here and the form field".
-  const deepStackSecurity = options.auth ? [{ bearer: [] }, {}] : undefined;
+  const deepStackSecurity = [{ bearer: [] }, {}];
   const queryParameters = Object.entries(DetectQuery.shape).map(([name, schema]) => {
     const s = input(schema);
     const { description, example, ...rest } = s;
@@ -116,10 +127,11 @@ export function openApiDocument(options: OpenApiOptions): Json {
     required: true,
     content: { "multipart/form-data": { schema: input(DeepStackForm) } },
   };
-  const deepStackDetect = (summary: string, extra: Json = {}) => ({
+  const deepStackDetect = (operationId: string, summary: string, extra: Json = {}) => ({
     tags: ["DeepStack / CodeProject.AI"],
+    operationId,
     summary,
-    ...(deepStackSecurity ? { security: deepStackSecurity } : {}),
+    security: deepStackSecurity,
     ...extra,
     requestBody: deepStackBody,
     responses: {
@@ -138,12 +150,33 @@ export function openApiDocument(options: OpenApiOptions): Json {
       ]),
     },
   });
+  const deepStackGet = (operationId: string, summary: string, schema: string, what: string) => ({
+    tags: ["DeepStack / CodeProject.AI"],
+    operationId,
+    summary,
+    security: [],
+    responses: {
+      "200": json(schema, what),
+      ...errorResponses("DeepStackError", [V1_NOT_FOUND]),
+    },
+  });
+  const list = (operationId: string, summary: string) => ({
+    tags: ["DeepStack / CodeProject.AI"],
+    operationId,
+    summary,
+    security: deepStackSecurity,
+    responses: {
+      "200": json("DeepStackModelList", "The model names."),
+      ...errorResponses("DeepStackError", [[401, "Incorrect api key."], V1_NOT_FOUND]),
+    },
+  });
 
   return {
     openapi: "3.1.0",
     info: {
       title: "nothotdog",
       version: "1",
+      license: { name: "MIT (the code; the YOLOv5 weights are AGPL-3.0)", identifier: "MIT" },
       description: "Object detection (YOLOv5, 80 COCO classes) on CPU. Two APIs: the native " +
         "JSON API under /api/v1, and the DeepStack / CodeProject.AI compatible API under /v1 " +
         "that Frigate, Home Assistant, Blue Iris, Agent DVR and Double Take already speak." +
@@ -152,6 +185,8 @@ export function openApiDocument(options: OpenApiOptions): Json {
             "on the DeepStack API)."
           : ""),
     },
+    // GET /openapi.json replaces this with the origin the client used.
+    servers: [{ url: "/", description: "The server that serves this document." }],
     tags: [
       { name: "Native", description: "The JSON API." },
       { name: "DeepStack / CodeProject.AI", description: "Drop-in for DeepStack clients." },
@@ -160,15 +195,17 @@ export function openApiDocument(options: OpenApiOptions): Json {
       "/api/v1/detect": {
         post: {
           tags: ["Native"],
-          summary: "Detect objects in a JPEG",
-          description: "Send the JPEG as the raw body (Content-Type: image/jpeg) or as the " +
-            "multipart/form-data field `image`.",
-          ...(security ? { security } : {}),
+          operationId: "detect",
+          summary: "Detect objects in a JPEG, PNG or WebP",
+          description: "Send the image as the raw body (Content-Type image/jpeg, image/png, " +
+            "image/webp or application/octet-stream: the format is read from the bytes) or as " +
+            "the multipart/form-data field `image`.",
+          security,
           parameters: queryParameters,
           requestBody: {
             required: true,
             content: {
-              "image/jpeg": { schema: { type: "string", contentMediaType: "image/jpeg" } },
+              ...Object.fromEntries(RAW_IMAGE_TYPES.map((t) => [t, { schema: BINARY }])),
               "multipart/form-data": { schema: input(DetectForm) },
             },
           },
@@ -181,8 +218,9 @@ export function openApiDocument(options: OpenApiOptions): Json {
       "/api/v1/model": {
         get: {
           tags: ["Native"],
+          operationId: "getModel",
           summary: "The model, its classes and the thresholds in force",
-          ...(security ? { security } : {}),
+          security,
           responses: {
             "200": json("ModelResponse", "The model."),
             ...errorResponses("Error", [[401, "API key missing or wrong."]]),
@@ -190,46 +228,46 @@ export function openApiDocument(options: OpenApiOptions): Json {
         },
       },
       "/v1/vision/detection": {
-        post: deepStackDetect("Detect objects (DeepStack's route)"),
+        post: deepStackDetect("deepStackDetect", "Detect objects (DeepStack's route)"),
       },
       [`/v1/vision/custom/${options.modelName}`]: {
-        post: deepStackDetect(`Detect objects with the custom model ${options.modelName}`),
+        post: deepStackDetect(
+          "deepStackDetectCustom",
+          `Detect objects with the custom model ${options.modelName}`,
+        ),
       },
       "/v1/vision/custom/list": {
-        post: {
-          tags: ["DeepStack / CodeProject.AI"],
-          summary: "List the custom models (this server's one model)",
-          ...(deepStackSecurity ? { security: deepStackSecurity } : {}),
-          responses: {
-            "200": json("DeepStackModelList", "The model names."),
-            ...errorResponses("DeepStackError", [[401, "Incorrect api key."]]),
-          },
-        },
+        get: list("listCustomModels", "List the custom models (this server's one model)"),
+        post: list("listCustomModelsPost", "List the custom models (DeepStack's POST)"),
       },
       "/v1/status/ping": {
-        get: {
-          tags: ["DeepStack / CodeProject.AI"],
-          summary: "Ping",
-          responses: { "200": json("DeepStackPing", "Alive.") },
-        },
+        get: deepStackGet("ping", "Ping", "DeepStackPing", "Alive."),
       },
       "/v1/server/status/ping": {
-        get: {
-          tags: ["DeepStack / CodeProject.AI"],
-          summary: "Ping (CodeProject.AI's path)",
-          responses: { "200": json("DeepStackPing", "Alive.") },
-        },
+        get: deepStackGet("serverPing", "Ping (CodeProject.AI's path)", "DeepStackPing", "Alive."),
+      },
+      "/v1/status/updateavailable": {
+        get: deepStackGet(
+          "updateAvailable",
+          "Update check (Blue Iris asks at start): never an update",
+          "DeepStackUpdate",
+          "No update available.",
+        ),
       },
     },
     components: {
       schemas,
-      ...(options.auth
-        ? {
-          securitySchemes: {
-            bearer: { type: "http", scheme: "bearer", description: "One of API_KEYS." },
-          },
-        }
-        : {}),
+      securitySchemes: {
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          description: "One of the server's API_KEYS, as `Authorization: Bearer KEY`. " +
+            "DeepStack clients may send it instead as the `api_key` field of the multipart " +
+            "form (as Frigate and Home Assistant do), which is why the /v1 operations also " +
+            "allow no header. Required only when the server has API_KEYS set." +
+            (options.auth ? " This server has." : " This server has none: the APIs are open."),
+        },
+      },
     },
   };
 }

@@ -106,7 +106,7 @@ export function pageRoutes(deps: PageDeps): Hono {
     if (!(image instanceof File)) {
       throw new AppError(
         "missing_field",
-        "Send the snapshot as a JPEG file in the multipart/form-data field `image`",
+        "Send the snapshot as a JPEG, PNG or WebP file in the multipart/form-data field `image`",
       );
     }
     if (image.size === 0) throw new AppError("empty_input", "The image file is empty (0 bytes)");

@@ -1,5 +1,6 @@
 /** The human API page: both APIs with copy-paste curl examples for this very server. */
 import { raw } from "hono/html";
+import { DEEPSTACK_SAMPLE, NATIVE_SAMPLE } from "./api_samples.ts";
 
 /** The page's only style; the route allows exactly this text by hash in its CSP. */
 export const DOCS_CSS = [
@@ -64,7 +65,10 @@ export function ApiDocs(props: DocsProps) {
 
           <h2>Native API</h2>
           <h3>POST /api/v1/detect</h3>
-          <p>The JPEG as the raw body:</p>
+          <p>
+            A JPEG, PNG or WebP as the raw body (the format is read from the bytes; PNG and WebP may
+            be sent as <code>image/png</code>, <code>image/webp</code>):
+          </p>
           <Code>
             {`curl -sS ${u}/api/v1/detect${bearer} \\\n  -H "Content-Type: image/jpeg" --data-binary @photo.jpg`}
           </Code>
@@ -106,24 +110,18 @@ export function ApiDocs(props: DocsProps) {
               <td>at most this many detections, 1-1000</td>
             </tr>
           </table>
-          <p>The answer:</p>
-          <Code>
-            {`{
-  "model": {"name": "${modelName}", "inputSize": {"width": ${props.inputWidth}, "height": ${props.inputHeight}}},
-  "width": 810, "height": 1080, "hotdog": false, "hotdogScore": 0,
-  "detections": [
-    {"label": "bus", "classId": 5, "score": 0.87, "box": {"x1": 22.4, "y1": 231.9, "x2": 805.1, "y2": 756.3}}
-  ],
-  "timings": {"queue": 0.1, "decode": 9.8, "preprocess": 1.9, "infer": 31.2, "postprocess": 0.4, "total": 43.4}
-}`}
-          </Code>
+          <p>
+            The answer for <code>tests/data/images/bus.jpg</code>{" "}
+            at the default settings (scores to 0.001, boxes to 0.1 px, times to 0.1 ms):
+          </p>
+          <Code>{JSON.stringify(NATIVE_SAMPLE, null, 2)}</Code>
           <p>
             Boxes are in pixels of the image as displayed (EXIF orientation applied). Errors are
             {" "}
             <code>{`{"error": {"code": "...", "message": "..."}}`}</code>{" "}
             with a precise status: 400 bad request or parameter, 401 API key, 413 too large, 415 not
-            a JPEG, 422 broken JPEG, 429 rate limited and 503 overloaded (both with{" "}
-            <code>Retry-After</code>), 500 server fault.
+            a JPEG, PNG or WebP (or an animated WebP), 422 broken image, 429 rate limited and 503
+            overloaded (both with <code>Retry-After</code>), 500 server fault.
           </p>
           <h3>GET /api/v1/model</h3>
           <Code>{`curl -sS ${u}/api/v1/model${bearer}`}</Code>
@@ -133,16 +131,19 @@ export function ApiDocs(props: DocsProps) {
           <Code>
             {`curl -sS ${u}/v1/vision/detection -F image=@photo.jpg -F min_confidence=0.5${formKey}`}
           </Code>
-          <Code>
-            {`{"success": true, "predictions": [{"label": "bus", "confidence": 0.87, "x_min": 22, "y_min": 231, "x_max": 805, "y_max": 756}],
- "duration": 0, "message": "Found bus", "count": 1, "inferenceMs": 31, "processMs": 43}`}
-          </Code>
+          <p>
+            The answer for <code>tests/data/images/bus.jpg</code>, with CodeProject.AI's fields:
+          </p>
+          <Code>{JSON.stringify(DEEPSTACK_SAMPLE, null, 2)}</Code>
           <p>
             <code>min_confidence</code> defaults to 0.4. At most 20 predictions, best first. Errors:
             {" "}
             <code>{`{"success": false, "error": "...", "duration": 0}`}</code>. Also:{" "}
-            <code>POST /v1/vision/custom/{modelName}</code>,{" "}
-            <code>POST /v1/vision/custom/list</code>, <code>GET /v1/status/ping</code>.
+            <code>POST /v1/vision/custom/{modelName}</code>, <code>GET</code> or{" "}
+            <code>POST /v1/vision/custom/list</code>, <code>GET /v1/status/ping</code>,{" "}
+            <code>GET /v1/status/updateavailable</code>{" "}
+            (Blue Iris). Face recognition (<code>/v1/vision/face/*</code>) is not offered: those
+            routes answer 404 in DeepStack's shape, as does any other path under <code>/v1</code>.
           </p>
           <h3>Frigate</h3>
           <Code>
@@ -158,7 +159,7 @@ model:
 
           <h2>Command line</h2>
           <Code>
-            {`deno task detect --url ${u}${auth ? ` --api-key "$KEY"` : ""} photos/*.jpg`}
+            {`npx -y deno@2 task detect --url ${u}${auth ? ` --api-key "$KEY"` : ""} photos/*.jpg`}
           </Code>
         </body>
       </html>

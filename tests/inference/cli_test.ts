@@ -36,7 +36,7 @@ Deno.test("detect CLI prints one JSON line per input and exits 1 when one fails"
     const labels = lines[0].detections.map((d: { label: string }) => d.label).sort();
     assert.deepEqual(labels, ["bus", "person", "person", "person"]);
     assert.equal(lines[1].file, tmp);
-    assert.equal(lines[1].error.code, "not_jpeg");
+    assert.equal(lines[1].error.code, "not_image");
     assert.match(lines[1].error.message, /JPEG/);
     assert.equal(lines[2].error.code, "bad_request");
     assert.match(lines[2].error.message, /Cannot read missing\.jpg/);

@@ -56,7 +56,7 @@ Deno.test("detect CLI with --url", async (t) => {
       assert.deepEqual(Object.keys(rt).filter((k) => k !== "queue"), Object.keys(lt));
       assert.deepEqual(remote.lines[1], {
         file: tmp,
-        error: { code: "not_jpeg", message: remote.lines[1].error.message },
+        error: { code: "not_image", message: remote.lines[1].error.message },
       });
       assert.match(remote.lines[1].error.message, /JPEG/);
       assert.equal(remote.lines[2].error.code, "bad_request");

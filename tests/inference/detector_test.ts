@@ -111,7 +111,7 @@ Deno.test("Detector refuses a bad input size and passes the decoder's errors thr
       () => detector.detect(new TextEncoder().encode("hello")),
       (err: unknown) => {
         assert.ok(err instanceof AppError);
-        assert.equal(err.code, "not_jpeg");
+        assert.equal(err.code, "not_image");
         return true;
       },
     );

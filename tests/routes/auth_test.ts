@@ -90,11 +90,9 @@ Deno.test("API keys over HTTP", async (t) => {
 
       await t.step("/openapi.json says the APIs need a Bearer key", async () => {
         const doc = (await call(`${app.url}/openapi.json`)).body;
-        assert.deepEqual(doc.components.securitySchemes.bearer, {
-          type: "http",
-          scheme: "bearer",
-          description: "One of API_KEYS.",
-        });
+        const bearer = doc.components.securitySchemes.bearer;
+        assert.deepEqual([bearer.type, bearer.scheme], ["http", "bearer"]);
+        assert.match(bearer.description, /API_KEYS.*api_key.*This server has\./);
         assert.deepEqual(doc.paths["/api/v1/detect"].post.security, [{ bearer: [] }]);
       });
     } finally {

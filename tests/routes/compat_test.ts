@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { DEFAULTS } from "../../config.ts";
 import { AppError } from "../../inference/errors.ts";
 import { loadDetector } from "../../inference/load_detector.ts";
+import { roundResult } from "../../inference/round_result.ts";
 import type { DetectResult } from "../../inference/types.ts";
 import { DeepStackError, DeepStackResponse } from "../../routes/api_schemas.ts";
 import type { DetectService, RequestDetectOptions } from "../../routes/deps.ts";
@@ -76,15 +77,26 @@ Deno.test("The DeepStack / CodeProject.AI API", async (t) => {
         assert.equal(r.status, 200, r.text);
         const body = DeepStackResponse.parse(r.body);
         assert.deepEqual(Object.keys(r.body).sort(), [
+          "analysisRoundTripMs",
+          "command",
           "count",
           "duration",
+          "inferenceDevice",
           "inferenceMs",
           "message",
+          "moduleId",
+          "moduleName",
           "predictions",
           "processMs",
+          "requestId",
           "success",
         ]);
         assert.equal(body.duration, 0);
+        assert.equal(body.command, "detect");
+        assert.equal(body.moduleId, "nothotdog");
+        assert.equal(body.inferenceDevice, "CPU");
+        assert.equal(body.requestId, r.headers.get("X-Request-Id"));
+        assert.ok(body.analysisRoundTripMs >= body.inferenceMs);
         assert.equal(body.count, body.predictions.length);
         assert.ok(Number.isInteger(body.inferenceMs) && Number.isInteger(body.processMs));
         assert.ok(body.processMs >= body.inferenceMs);
@@ -112,13 +124,14 @@ Deno.test("The DeepStack / CodeProject.AI API", async (t) => {
     );
 
     await t.step(
-      "coordinates are the detector's boxes truncated, as DeepStack's int()",
+      "coordinates are the detector's rounded boxes truncated, as DeepStack's int()",
       async () => {
         const native = await detector.detect(BUS, { conf: 0.4, maxDetections: 20 });
         const r = await call(detection, { method: "POST", body: form(BUS) });
         assert.deepEqual(
           r.body.predictions,
-          native.detections.map((d) => ({
+          // Rounded as everywhere the service answers (scores 0.001, boxes 0.1 px), then int().
+          roundResult(native).detections.map((d) => ({
             label: d.label,
             confidence: d.score,
             x_min: Math.trunc(d.box.x1),
@@ -170,13 +183,61 @@ Deno.test("The DeepStack / CodeProject.AI API", async (t) => {
     );
 
     await t.step("the custom model list and both pings answer as CodeProject.AI", async () => {
-      const list = await call(`${app.url}/v1/vision/custom/list`, { method: "POST" });
-      assert.equal(list.status, 200);
-      assert.deepEqual(list.body, { success: true, models: [detector.info.name] });
+      const codeProject = (body: Record<string, unknown>, command: string) => {
+        assert.equal(body.command, command);
+        assert.equal(body.moduleId, "nothotdog");
+        assert.match(String(body.moduleName), /yolov5n/);
+        assert.equal(body.inferenceDevice, "CPU");
+        assert.match(String(body.requestId), /^[0-9a-f-]{36}$/);
+        assert.ok(Number.isInteger(body.analysisRoundTripMs));
+      };
+      for (const method of ["POST", "GET"]) {
+        const list = await call(`${app.url}/v1/vision/custom/list`, { method });
+        assert.equal(list.status, 200, method);
+        assert.equal(list.body.success, true);
+        assert.deepEqual(list.body.models, [detector.info.name]);
+        codeProject(list.body, "list");
+      }
       for (const path of ["/v1/status/ping", "/v1/server/status/ping"]) {
         const ping = await call(`${app.url}${path}`);
         assert.equal(ping.status, 200);
-        assert.deepEqual(ping.body, { success: true });
+        assert.equal(ping.body.success, true);
+        codeProject(ping.body, "ping");
+      }
+    });
+
+    await t.step("Blue Iris's update check answers: no update", async () => {
+      const r = await call(`${app.url}/v1/status/updateavailable`);
+      assert.equal(r.status, 200);
+      assert.equal(r.body.success, true);
+      assert.equal(r.body.updateAvailable, false);
+      for (const key of ["version", "current", "latest"]) {
+        assert.ok(Number.isInteger(r.body[key].major), key);
+      }
+    });
+
+    await t.step(
+      "the face routes say face recognition is not offered, in DeepStack's shape",
+      async () => {
+        // What Double Take calls.
+        for (const path of ["recognize", "register", "delete", "list"]) {
+          const r = await call(`${app.url}/v1/vision/face/${path}`, {
+            method: "POST",
+            body: form(BUS, { userid: "someone" }),
+          });
+          assert.match(assertDeepStackError(r, 404), /^Face recognition is not offered/);
+        }
+        assert.match(
+          assertDeepStackError(await call(`${app.url}/v1/vision/face`, { method: "POST" }), 404),
+          /Face recognition is not offered/,
+        );
+      },
+    );
+
+    await t.step("unknown /v1 routes answer 404 in DeepStack's shape", async () => {
+      for (const [method, path] of [["POST", "/v1/vision/scene"], ["GET", "/v1/nothing/here"]]) {
+        const r = await call(`${app.url}${path}`, { method });
+        assert.match(assertDeepStackError(r, 404), new RegExp(`No route for ${method} ${path}`));
       }
     });
 
@@ -216,7 +277,7 @@ Deno.test("The DeepStack / CodeProject.AI API", async (t) => {
         400,
         /^No valid image file found$/,
       ],
-      ["a PNG", () => form(PNG), {}, 400, /^invalid image file: .*JPEG/],
+      ["a PNG cut short", () => form(PNG), {}, 400, /^invalid image file: .*PNG/],
       ["an empty file", () => form(new Uint8Array(0)), {}, 400, /^invalid image file: /],
       ["a truncated JPEG", () => form(BUS.subarray(0, 300)), {}, 400, /^invalid image file: /],
       [

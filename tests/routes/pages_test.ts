@@ -8,7 +8,7 @@ import { serverTiming } from "../../routes/server_timing.ts";
 import { renderError } from "../../routes/errors.ts";
 import { HOTDOG_PHOTO, NOT_HOTDOG_PHOTO } from "../browser/photos.ts";
 
-// A real 1x1 PNG: a valid image the JPEG-only decoder must refuse.
+// A real 1x1 PNG, cut short for the error cases.
 const PNG_1X1 = Uint8Array.from(
   atob(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
@@ -143,12 +143,17 @@ Deno.test("The camera page routes", async (t) => {
         ],
         ["no body at all", undefined, 400, "missing_field"],
         ["an empty file", form(new Blob([]), "empty.jpg"), 400, "empty_input"],
-        ["a PNG", form(new Blob([PNG_1X1], { type: "image/png" }), "dot.png"), 415, "not_jpeg"],
+        [
+          "a PNG cut short",
+          form(new Blob([PNG_1X1.slice(0, 40)], { type: "image/png" }), "dot.png"),
+          422,
+          "corrupt_image",
+        ],
         [
           "a text file",
           form(new Blob(["hello, hotdog"], { type: "text/plain" }), "a.txt"),
           415,
-          "not_jpeg",
+          "not_image",
         ],
         [
           "a truncated JPEG",
