@@ -164,6 +164,7 @@ export class Detector {
       orientedWidth: width,
       orientedHeight: height,
       scanOffset: 0,
+      scans: 1,
     } as const;
     for (let i = 0; i < 2; i++) {
       await this.#detectImage({ info, width, height, data }, {}, performance.now());
