@@ -1,7 +1,7 @@
 /** Decodes an upload of any accepted format (JPEG, PNG, WebP) to RGBA after probing its headers. */
 
 import { AppError } from "./errors.ts";
-import { decodeJpeg, warmJpegDecoder } from "./jpeg_decode.ts";
+import { decodeProbedJpeg, warmJpegDecoder } from "./jpeg_decode.ts";
 import { type ImageInfo, probeImage } from "./image_probe.ts";
 import type { SizeLimits } from "./_image_limits.ts";
 import { pngCodec } from "./png_decode.ts";
@@ -26,8 +26,8 @@ export async function decodeImage(
 ): Promise<DecodedImage> {
   const info = probeImage(bytes, limits);
   if (info.format === "jpeg") {
-    const image = await decodeJpeg(bytes, limits);
-    return { ...image, info };
+    // probeImage() already walked the JPEG to EOI against the limits: decode without a re-walk.
+    return { ...await decodeProbedJpeg(bytes, info), info };
   }
   const codec = info.format === "png" ? pngCodec : webpCodec;
   const image = await codec.decode(bytes);

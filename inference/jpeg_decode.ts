@@ -40,15 +40,26 @@ export async function decodeJpeg(
   // The probe walks every scan to EOI: a file cut short (no EOI), a scan bomb or a scan script
   // that leaves a component out is refused before the decoder spends anything on it.
   const info = probeJpeg(bytes, options);
+  return { info, ...await decodeProbedJpeg(bytes, info) };
+}
+
+/**
+ * Decodes a JPEG whose headers the caller has already probed (and refused if over the limits),
+ * so a file is walked once; checks the decoder's size against the probe's.
+ */
+export async function decodeProbedJpeg(
+  bytes: Uint8Array,
+  probed: { width: number; height: number },
+): Promise<Omit<DecodedImage, "info">> {
   const image = await serialised(() => runDecoder(bytes));
-  if (image.width !== info.width || image.height !== info.height) {
+  if (image.width !== probed.width || image.height !== probed.height) {
     throw new AppError(
       "decode_failed",
       `Cannot decode JPEG: the decoder returned ${image.width}x${image.height}, but the ` +
-        `headers say ${info.width}x${info.height}`,
+        `headers say ${probed.width}x${probed.height}`,
     );
   }
-  return { info, width: image.width, height: image.height, data: image.data };
+  return { width: image.width, height: image.height, data: image.data };
 }
 
 /** Compiles and instantiates the decoder now, so the first request does not pay for it. */
