@@ -171,7 +171,14 @@ export class Detector {
     this.#checkVerdictFits(outputs);
     // One image suffices when every image gets the same tensor.
     const aspects = this.info.letterbox === "auto" ? WARM_ASPECTS : [[4, 3] as const];
-    const images = aspects.map(([aw, ah]) => syntheticImage(aw * 160, ah * 160));
+    // Snapshot-sized, as the page sends them: the long side is the input's.
+    const long = Math.max(w, h);
+    const images = aspects.map(([aw, ah]) =>
+      syntheticImage(
+        Math.round((long * aw) / Math.max(aw, ah)),
+        Math.round((long * ah) / Math.max(aw, ah)),
+      )
+    );
     for (let i = 0; i < WARM_RUNS; i++) {
       for (const image of images) await this.#detectImage(image, {}, performance.now());
     }
