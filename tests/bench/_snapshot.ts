@@ -45,7 +45,9 @@ export async function encodeJpeg(image: RgbaImage, quality: number): Promise<Uin
   const data = new Uint8ClampedArray(image.data);
   const out = await encode(
     { width: image.width, height: image.height, data, colorSpace: "srgb" } as ImageData,
-    { quality },
+    // Baseline, as a browser's canvas.toBlob() writes (mozjpeg defaults to progressive), and
+    // as Chromium's fake camera needs for its MJPEG frames.
+    { quality, progressive: false },
   );
   return new Uint8Array(out);
 }

@@ -11,6 +11,7 @@ import { benchCompatLatency } from "./compat_latency.ts";
 import { benchColdStart, benchOverhead, benchSoak, benchThroughput } from "./service.ts";
 import { snapshotJpeg } from "./_snapshot.ts";
 import { benchShapes } from "./shapes.ts";
+import { benchCamera } from "./camera.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -79,6 +80,13 @@ if (want("shapes")) {
     "\nFrame shapes, bus.jpg centre crops as 320 snapshots, 1 worker, one service (ms); targets: " +
       "inferVsSquare <= 0.65 (16:9), <= 0.80 (4:3); overhead <= 1.10; firstVsSteady <= 1.5",
   );
+  if (!args.values.json) console.table(rows);
+}
+
+if (want("camera")) {
+  const rows = await benchCamera({ answers: 10 * rounds });
+  report.camera = rows;
+  log("\nCamera page in Chromium, fake camera, the real service (default workers), ms");
   if (!args.values.json) console.table(rows);
 }
 
