@@ -100,6 +100,20 @@ export function letterbox(image: RgbaImage, options: LetterboxOptions): Letterbo
   }
   const data = image.data;
   const inv = 1 / 255;
+  if (newW === srcW && newH === srcH) {
+    // Same size (the page sends snapshots at the input's long side): every weight is 0, a copy.
+    for (let y = 0; y < newH; y++) {
+      const r0 = base + y * rowStep;
+      let o = (top + y) * tw + left;
+      for (let x = 0; x < newW; x++, o++) {
+        const a = r0 + col0[x];
+        out[o] = data[a] * inv;
+        out[o + plane] = data[a + 1] * inv;
+        out[o + 2 * plane] = data[a + 2] * inv;
+      }
+    }
+    return result();
+  }
   for (let y = 0; y < newH; y++) {
     const r0 = base + rows.i0[y] * rowStep;
     const r1 = base + rows.i1[y] * rowStep;
@@ -124,15 +138,19 @@ export function letterbox(image: RgbaImage, options: LetterboxOptions): Letterbo
       ) * inv;
     }
   }
-  return {
-    tensor: out,
-    width: tw,
-    height: th,
-    scaleX: newW / srcW,
-    scaleY: newH / srcH,
-    padX: left,
-    padY: top,
-  };
+  return result();
+
+  function result(): LetterboxResult {
+    return {
+      tensor: out,
+      width: tw,
+      height: th,
+      scaleX: newW / srcW,
+      scaleY: newH / srcH,
+      padX: left,
+      padY: top,
+    };
+  }
 }
 
 /** OpenCV INTER_LINEAR taps: src = (dst + 0.5) * scale - 0.5, clamped at both edges. */
