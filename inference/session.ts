@@ -35,6 +35,11 @@ export async function createSession(
   options: SessionOptions = {},
 ): Promise<ModelSession> {
   configure(options.threads ?? 1);
+  // onnxruntime-web's Emscripten glue sees Deno's `process.versions.node` and, as it loads,
+  // sets globalThis.Worker to node:worker_threads' Worker, so any Worker this isolate starts
+  // afterwards has no `self` (the bench died of that). Single-threaded it spawns no threads of
+  // its own, so Deno's Worker goes back; with threads its pthreads need the replacement.
+  const denoWorker = globalThis.Worker;
   const session = await ort.InferenceSession.create(model.bytes, {
     executionProviders: ["wasm"],
     graphOptimizationLevel: options.optimization ?? "all",
@@ -42,6 +47,7 @@ export async function createSession(
     enableCpuMemArena: true,
     executionMode: "sequential",
   });
+  if (ort.env.wasm.numThreads === 1) globalThis.Worker = denoWorker;
   const outputNames = session.outputNames;
   let chain: Promise<unknown> = Promise.resolve();
 

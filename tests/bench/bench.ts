@@ -145,7 +145,7 @@ if (want("load")) {
   if (!args.values.json) console.table([result]);
 }
 
-// In its own process: a Worker started after onnxruntime-node was loaded fails to start.
+// In its own process: the native runtime stays out of this isolate, which starts Workers.
 if (want("model")) {
   const rows = await runBenchChild<ModelOnlyRow[]>(
     new URL("./model_only.ts", import.meta.url),

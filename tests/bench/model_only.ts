@@ -61,8 +61,8 @@ export async function benchModelOnly(
   return rows;
 }
 
-// The bench runs this file in its own process: a Worker started in a process that has loaded
-// onnxruntime-node fails with "self is not defined".
+// The bench runs this file in its own process, so the native runtime never shares an isolate
+// with the sections that start Workers.
 if (import.meta.main) {
   const [modelPath, sizes, runs] = Deno.args;
   const rows = await benchModelOnly(modelPath, {
