@@ -1,5 +1,5 @@
 /** The camera page's round trip per snapshot: real Chromium, fake camera, the real service. */
-import { launch } from "../browser/browser.ts";
+import { launch, recordSnapshots } from "../browser/browser.ts";
 import { HOTDOG_PHOTO } from "../browser/photos.ts";
 import { type ServiceProcess, spawnService } from "./_spawn.ts";
 import { encodeJpeg, snapshotRgba } from "./_snapshot.ts";
@@ -35,22 +35,7 @@ async function roundTrips(service: ServiceProcess, mjpeg: string, answers: numbe
   const browser = await launch({ mjpeg });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const seen: { roundTrip: number; server: number; at: number }[] = [];
-    page.on("requestfinished", async (req) => {
-      if (!req.url().endsWith("/detect")) return;
-      try {
-        const res = await req.response();
-        if (!res || res.status() !== 200) return;
-        const server = /total;dur=([\d.]+)/.exec((await res.allHeaders())["server-timing"] ?? "");
-        seen.push({
-          roundTrip: req.timing().responseEnd,
-          server: Number(server?.[1] ?? NaN),
-          at: performance.now(),
-        });
-      } catch {
-        // The page closed while this answer was being read.
-      }
-    });
+    const seen = recordSnapshots(page);
     await page.goto(service.url);
     const deadline = performance.now() + 60_000;
     while (seen.length < answers + 1 && performance.now() < deadline) {
@@ -90,15 +75,18 @@ export async function benchCamera(options: { answers: number }): Promise<CameraR
       );
     }
     const rows: CameraRow[] = [];
-    for (const camera of CAMERAS) {
+    for (const [c, camera] of CAMERAS.entries()) {
       const feed = await cameraFeed(camera.aspect, camera.long);
       feeds.push(feed);
-      for (let i = 0; i < modes.length; i++) {
+      // Alternate which mode goes first, so drift in the machine's load does not favour one.
+      for (const i of c % 2 === 0 ? [0, 1] : [1, 0]) {
         const r = await roundTrips(services[i], feed, options.answers);
         rows.push({ letterbox: modes[i], camera: camera.name, ...r });
       }
     }
-    return rows;
+    return rows.sort((a, b) =>
+      a.camera.localeCompare(b.camera) || (a.letterbox < b.letterbox ? -1 : 1)
+    );
   } finally {
     for (const s of services) await s.stop();
     for (const f of feeds) await Deno.remove(f);
