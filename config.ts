@@ -60,6 +60,8 @@ export const ConfigSchema = z.object({
   HOST: z.string().default("0.0.0.0"),
   MODEL_PATH: z.string().default("models/yolov5n.onnx"),
   INPUT_SIZE: inputSize.default({ width: 320, height: 320 }),
+  /** `auto`: each image runs at the smallest multiple-of-32 rectangle within INPUT_SIZE. */
+  LETTERBOX: z.enum(["auto", "square"]).default("auto"),
   CONF_THRESHOLD: unit.default(0.25),
   IOU_THRESHOLD: unit.default(0.45),
   MAX_DETECTIONS: z.coerce.number().int().min(1).max(1000).default(300),

@@ -22,6 +22,8 @@ that cannot be reached stops the run with exit code 2.
 
 Options:
   --size N|WxH    model input size, multiples of 32 (default ${DEFAULTS.INPUT_SIZE.width})
+  --letterbox M   auto: each image at the smallest fitting rectangle; square: at --size
+                  (default ${DEFAULTS.LETTERBOX})
   --conf X        confidence threshold 0-1 (default ${DEFAULTS.CONF_THRESHOLD})
   --iou X         NMS IoU threshold 0-1 (default ${DEFAULTS.IOU_THRESHOLD})
   --max N         at most N detections per image (default ${DEFAULTS.MAX_DETECTIONS})
@@ -50,6 +52,15 @@ function parseUnit(name: string, text: string | undefined): number | undefined {
   return v;
 }
 
+function parseLetterbox(text: string | undefined): "auto" | "square" {
+  if (text === undefined) return DEFAULTS.LETTERBOX;
+  if (text === "auto" || text === "square") return text;
+  throw new AppError(
+    "invalid_parameter",
+    `Cannot use --letterbox ${text}: expected auto or square`,
+  );
+}
+
 export async function main(args: string[]): Promise<number> {
   let parsed;
   try {
@@ -58,6 +69,7 @@ export async function main(args: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         size: { type: "string" },
+        letterbox: { type: "string" },
         conf: { type: "string" },
         iou: { type: "string" },
         max: { type: "string" },
@@ -94,10 +106,10 @@ export async function main(args: string[]): Promise<number> {
     const conf = parseUnit("conf", values.conf);
     const iou = parseUnit("iou", values.iou);
     if (values.url !== undefined) {
-      if (values.size !== undefined || values.model !== undefined) {
+      if (values.size !== undefined || values.model !== undefined || values.letterbox) {
         throw new AppError(
           "invalid_parameter",
-          "Cannot use --size or --model with --url: the server runs its own model",
+          "Cannot use --size, --letterbox or --model with --url: the server runs its own model",
         );
       }
       const remote = remoteDetector(values.url, { conf, iou, max, apiKey: values["api-key"] });
@@ -110,6 +122,7 @@ export async function main(args: string[]): Promise<number> {
         ...DEFAULTS,
         MODEL_PATH: values.model ?? DEFAULTS.MODEL_PATH,
         INPUT_SIZE: values.size ? parseInputSize(values.size) : DEFAULTS.INPUT_SIZE,
+        LETTERBOX: parseLetterbox(values.letterbox),
         CONF_THRESHOLD: conf ?? DEFAULTS.CONF_THRESHOLD,
         IOU_THRESHOLD: iou ?? DEFAULTS.IOU_THRESHOLD,
         MAX_DETECTIONS: max ?? DEFAULTS.MAX_DETECTIONS,

@@ -20,6 +20,12 @@ export interface DetectorConfig {
   /** Model input size in pixels; multiples of the model's largest stride (32). */
   inputWidth: number;
   inputHeight: number;
+  /**
+   * `auto`: each image gets the smallest stride-multiple rectangle within the input size that
+   * holds it (Ultralytics' auto letterbox: a 16:9 frame runs at 320x192); `square` (default
+   * here, for tools that pin features): every image is padded to the full input size.
+   */
+  letterbox?: LetterboxMode;
   /** Defaults for requests that do not say otherwise. */
   conf: number;
   iou: number;
@@ -40,10 +46,14 @@ export interface DetectorConfig {
   threads?: number;
 }
 
+export type LetterboxMode = "auto" | "square";
+
 export interface ModelInfo {
   name: string;
+  /** The largest tensor; with `letterbox: "auto"` most images run at a smaller rectangle. */
   inputWidth: number;
   inputHeight: number;
+  letterbox: LetterboxMode;
   classNames: readonly string[];
   sourceInputType: "float32" | "float16";
   conf: number;
@@ -55,6 +65,14 @@ export interface ModelInfo {
 }
 
 const HOTDOG_LABEL = "hot dog";
+
+/**
+ * Camera frames and photos come in these shapes (width:height): each worker runs each tensor
+ * shape they letterbox to at start, so no request pays for a shape's first runs.
+ */
+const WARM_ASPECTS = [[1, 1], [16, 9], [9, 16], [4, 3], [3, 4]] as const;
+// Under load the first runs of a shape took 559, 209 and 116 ms before settling (issue 13).
+const WARM_RUNS = 3;
 
 /**
  * The head outputs of one run as postprocess takes them: the stride is the input height over
@@ -84,6 +102,7 @@ export function modelInfo(config: DetectorConfig, model: PreparedModel): ModelIn
     name: config.modelName,
     inputWidth: config.inputWidth,
     inputHeight: config.inputHeight,
+    letterbox: config.letterbox ?? "square",
     classNames: Object.freeze([...model.classNames]),
     sourceInputType: model.sourceInputType,
     conf: config.conf,
@@ -142,32 +161,26 @@ export class Detector {
   }
 
   /**
-   * Runs the whole pipeline on a synthetic photo-sized image, so the first request pays neither
-   * for compiling the graph nor for the JIT of letterbox and postprocess.
+   * Runs the whole pipeline on synthetic photo-sized images, a few times per tensor shape and
+   * interleaved as requests will be, so the first request pays neither for compiling the graph,
+   * a shape's first runs, nor the JIT of letterbox and postprocess.
    */
   async #warmUp(): Promise<void> {
     const { inputWidth: w, inputHeight: h } = this.#config;
     const outputs = await this.#session.run(new Float32Array(3 * w * h), [1, 3, h, w]);
     this.#checkVerdictFits(outputs);
-    const width = 640;
-    const height = 480;
-    const data = new Uint8ClampedArray(width * height * 4);
-    for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
-    const info = {
-      format: "jpeg",
-      width,
-      height,
-      components: 3,
-      precision: 8,
-      process: "baseline",
-      orientation: 1,
-      orientedWidth: width,
-      orientedHeight: height,
-      scanOffset: 0,
-      scans: 1,
-    } as const;
-    for (let i = 0; i < 2; i++) {
-      await this.#detectImage({ info, width, height, data }, {}, performance.now());
+    // One image suffices when every image gets the same tensor.
+    const aspects = this.info.letterbox === "auto" ? WARM_ASPECTS : [[4, 3] as const];
+    // Snapshot-sized, as the page sends them: the long side is the input's.
+    const long = Math.max(w, h);
+    const images = aspects.map(([aw, ah]) =>
+      syntheticImage(
+        Math.round((long * aw) / Math.max(aw, ah)),
+        Math.round((long * ah) / Math.max(aw, ah)),
+      )
+    );
+    for (let i = 0; i < WARM_RUNS; i++) {
+      for (const image of images) await this.#detectImage(image, {}, performance.now());
     }
     await warmImageDecoders();
   }
@@ -216,14 +229,15 @@ export class Detector {
     const lb = letterbox(image, {
       width: c.inputWidth,
       height: c.inputHeight,
+      stride: this.info.letterbox === "auto" ? this.#model.maxStride : undefined,
       map: orientedToStored(orientation, image.width, image.height),
       orientedWidth,
       orientedHeight,
     });
     const t2 = performance.now();
-    const outputs = await this.#session.run(lb.tensor, [1, 3, c.inputHeight, c.inputWidth]);
+    const outputs = await this.#session.run(lb.tensor, [1, 3, lb.height, lb.width]);
     const t3 = performance.now();
-    const heads = headTensors(this.#model, outputs, c.inputHeight);
+    const heads = headTensors(this.#model, outputs, lb.height);
     const mapping: ImageMapping = {
       scaleX: lb.scaleX,
       scaleY: lb.scaleY,
@@ -276,4 +290,24 @@ export class Detector {
   close(): Promise<void> {
     return this.#session.release();
   }
+}
+
+/** A decoded-looking image of this size with a busy pattern (warm-up input). */
+function syntheticImage(width: number, height: number): DecodedImage {
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
+  const info = {
+    format: "jpeg",
+    width,
+    height,
+    components: 3,
+    precision: 8,
+    process: "baseline",
+    orientation: 1,
+    orientedWidth: width,
+    orientedHeight: height,
+    scanOffset: 0,
+    scans: 1,
+  } as const;
+  return { info, width, height, data };
 }

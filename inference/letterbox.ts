@@ -12,6 +12,12 @@ export interface LetterboxOptions {
   /** Target tensor size; both must be positive. */
   width: number;
   height: number;
+  /**
+   * Ultralytics' `auto` padding: shrink each padded side to the smallest multiple of this
+   * stride that holds the scaled picture, so a 16:9 frame at 320 becomes 320x192, not 320x320.
+   * The scale is still the target's. Default: no shrinking (the tensor is width x height).
+   */
+  stride?: number;
   /** Pad value on the 0-255 scale (Ultralytics uses 114). */
   pad?: number;
   /**
@@ -44,7 +50,7 @@ const IDENTITY: OrientationMap = { ax: 1, bx: 0, cx: 0, ay: 0, by: 1, cy: 0 };
  * Bilinear, never nearest: nearest-neighbour upscaling destroys detections on small photos.
  */
 export function letterbox(image: RgbaImage, options: LetterboxOptions): LetterboxResult {
-  const { width: tw, height: th } = options;
+  let { width: tw, height: th } = options;
   const map = options.map ?? IDENTITY;
   const srcW = options.orientedWidth ?? image.width;
   const srcH = options.orientedHeight ?? image.height;
@@ -58,6 +64,15 @@ export function letterbox(image: RgbaImage, options: LetterboxOptions): Letterbo
   // Python's round() is half-to-even; Ultralytics rounds the unpadded size and the pads with it.
   const newW = Math.max(1, pyRound(srcW * r));
   const newH = Math.max(1, pyRound(srcH * r));
+  const stride = options.stride;
+  if (stride !== undefined && !(Number.isInteger(stride) && stride > 0)) {
+    throw new RangeError(`Cannot letterbox: stride ${stride} is not a positive integer`);
+  }
+  // Ultralytics: dw, dh = np.mod(dw, stride), np.mod(dh, stride) when auto.
+  if (stride) {
+    tw = newW + ((tw - newW) % stride);
+    th = newH + ((th - newH) % stride);
+  }
   const dw = (tw - newW) / 2;
   const dh = (th - newH) / 2;
   const left = pyRound(dw - 0.1);
@@ -85,6 +100,20 @@ export function letterbox(image: RgbaImage, options: LetterboxOptions): Letterbo
   }
   const data = image.data;
   const inv = 1 / 255;
+  if (newW === srcW && newH === srcH) {
+    // Same size (the page sends snapshots at the input's long side): every weight is 0, a copy.
+    for (let y = 0; y < newH; y++) {
+      const r0 = base + y * rowStep;
+      let o = (top + y) * tw + left;
+      for (let x = 0; x < newW; x++, o++) {
+        const a = r0 + col0[x];
+        out[o] = data[a] * inv;
+        out[o + plane] = data[a + 1] * inv;
+        out[o + 2 * plane] = data[a + 2] * inv;
+      }
+    }
+    return result();
+  }
   for (let y = 0; y < newH; y++) {
     const r0 = base + rows.i0[y] * rowStep;
     const r1 = base + rows.i1[y] * rowStep;
@@ -109,15 +138,19 @@ export function letterbox(image: RgbaImage, options: LetterboxOptions): Letterbo
       ) * inv;
     }
   }
-  return {
-    tensor: out,
-    width: tw,
-    height: th,
-    scaleX: newW / srcW,
-    scaleY: newH / srcH,
-    padX: left,
-    padY: top,
-  };
+  return result();
+
+  function result(): LetterboxResult {
+    return {
+      tensor: out,
+      width: tw,
+      height: th,
+      scaleX: newW / srcW,
+      scaleY: newH / srcH,
+      padX: left,
+      padY: top,
+    };
+  }
 }
 
 /** OpenCV INTER_LINEAR taps: src = (dst + 0.5) * scale - 0.5, clamped at both edges. */

@@ -11,6 +11,7 @@ export type DetectorSettings = Pick<
   Config,
   | "MODEL_PATH"
   | "INPUT_SIZE"
+  | "LETTERBOX"
   | "CONF_THRESHOLD"
   | "IOU_THRESHOLD"
   | "MAX_DETECTIONS"
@@ -50,6 +51,7 @@ export function detectorConfig(
     modelName: basename(settings.MODEL_PATH).replace(/\.onnx$/, ""),
     inputWidth: settings.INPUT_SIZE.width,
     inputHeight: settings.INPUT_SIZE.height,
+    letterbox: settings.LETTERBOX,
     conf: settings.CONF_THRESHOLD,
     iou: settings.IOU_THRESHOLD,
     maxDetections: settings.MAX_DETECTIONS,

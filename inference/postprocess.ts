@@ -63,6 +63,8 @@ export function postprocess(
   const no = numClasses + 5;
   const classMax = new Float32Array(numClasses);
   const classBest = new Float32Array(numClasses);
+  // log(classMax), to rule classes out without a sigmoid: obj * sigmoid(v) < obj * e^min(v, 0).
+  const logClassMax = new Float64Array(numClasses).fill(-Infinity);
   const allowed = options.classes ? new Set(options.classes) : null;
   // Comparing logits avoids a sigmoid per cell: sigmoid is monotonic.
   const objLogitMin = logit(Math.min(conf, CLASS_MAX_OBJ));
@@ -83,6 +85,9 @@ export function postprocess(
         const objLogit = data[objBase + cell];
         if (!(objLogit > objLogitMin)) continue;
         const obj = sigmoid(objLogit);
+        // The margin keeps the bound safe against rounding: only sure losers are skipped, so
+        // classMax is bit for bit what scoring every class gives.
+        const logObj = Math.log(obj) + 1e-6;
         let best = -1;
         let bestLogit = -Infinity;
         for (let c = 0; c < numClasses; c++) {
@@ -92,9 +97,12 @@ export function postprocess(
             best = c;
           }
           // Only classes that could beat the current per-class maximum pay for a sigmoid.
-          if (v > -9) {
+          if (v > -9 && logObj + (v < 0 ? v : 0) > logClassMax[c]) {
             const s = obj * sigmoid(v);
-            if (s > classMax[c]) classMax[c] = s;
+            if (s > classMax[c]) {
+              classMax[c] = s;
+              logClassMax[c] = Math.log(classMax[c]);
+            }
           }
         }
         const score = obj * sigmoid(bestLogit);

@@ -1,4 +1,5 @@
 /** The one module that talks to onnxruntime-web: a WASM session that runs one call at a time. */
+import { Worker as NodeWorker } from "node:worker_threads";
 import * as ort from "onnxruntime-web";
 import type { PreparedModel } from "./model_prepare.ts";
 
@@ -20,6 +21,9 @@ export interface ModelSession {
   release(): Promise<void>;
 }
 
+// Captured as this module loads, before any session (or a test's stand-in) can replace it.
+const DENO_WORKER = globalThis.Worker;
+
 let configured = false;
 function configure(threads: number): void {
   if (configured) return;
@@ -35,6 +39,10 @@ export async function createSession(
   options: SessionOptions = {},
 ): Promise<ModelSession> {
   configure(options.threads ?? 1);
+  // onnxruntime-web's Emscripten glue sees Deno's `process.versions.node` and, as it loads,
+  // sets globalThis.Worker to node:worker_threads' Worker, so any Worker this isolate starts
+  // afterwards has no `self` (the bench died of that). Single-threaded it spawns no threads of
+  // its own, so Deno's Worker goes back; with threads its pthreads need the replacement.
   const session = await ort.InferenceSession.create(model.bytes, {
     executionProviders: ["wasm"],
     graphOptimizationLevel: options.optimization ?? "all",
@@ -42,6 +50,9 @@ export async function createSession(
     enableCpuMemArena: true,
     executionMode: "sequential",
   });
+  if (ort.env.wasm.numThreads === 1 && (globalThis.Worker as unknown) === NodeWorker) {
+    globalThis.Worker = DENO_WORKER;
+  }
   const outputNames = session.outputNames;
   let chain: Promise<unknown> = Promise.resolve();
 

@@ -46,7 +46,8 @@ export async function spawnService(
   }).spawn();
   const url = `http://127.0.0.1:${port}`;
   let readyMs = -1;
-  const readyTimeoutMs = options.readyTimeoutMs ?? 6000;
+  // Workers warm every frame shape before /readyz says 200: seconds on a loaded 2-core box.
+  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
   for (let i = 0; i < readyTimeoutMs / 10; i++) {
     try {
       const res = await fetch(`${url}/readyz`);

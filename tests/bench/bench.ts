@@ -4,12 +4,15 @@ import { benchStages } from "./stages.ts";
 import { listPhotos } from "../_photos.ts";
 import { round } from "./_stats.ts";
 import { benchLoad } from "./load.ts";
-import { benchModelOnly } from "./model_only.ts";
+import type { ModelOnlyRow } from "./model_only.ts";
+import { runBenchChild } from "./_child.ts";
 import { benchBatch } from "./batch.ts";
 import { benchCompatLatency } from "./compat_latency.ts";
 import { benchColdStart, benchOverhead, benchSoak, benchThroughput } from "./service.ts";
 import { snapshotJpeg } from "./_snapshot.ts";
 import { benchOddMethods, benchScanBombs, benchStalledUploads } from "./attack.ts";
+import { benchShapes } from "./shapes.ts";
+import { benchCamera } from "./camera.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -66,6 +69,26 @@ if (want("overhead")) {
   report.overhead = r;
   log("\nEnd-to-end over HTTP vs model run, 1 worker, sequential (ms); target overhead <= 1.10");
   if (!args.values.json) console.table([r]);
+}
+
+if (want("shapes")) {
+  const rows = await benchShapes("tests/data/images/bus.jpg", {
+    requests: 20 * rounds,
+    freshRuns: rounds,
+  });
+  report.shapes = rows;
+  log(
+    "\nFrame shapes, bus.jpg centre crops as 320 snapshots, 1 worker, one service (ms); targets: " +
+      "inferVsSquare <= 0.65 (16:9), <= 0.80 (4:3); overhead <= 1.10; firstVsSteady <= 1.5",
+  );
+  if (!args.values.json) console.table(rows);
+}
+
+if (want("camera")) {
+  const rows = await benchCamera({ answers: 10 * rounds });
+  report.camera = rows;
+  log("\nCamera page in Chromium, fake camera, the real service (default workers), ms");
+  if (!args.values.json) console.table(rows);
 }
 
 if (want("throughput")) {
@@ -136,12 +159,12 @@ if (want("attacks")) {
   if (!args.values.json) console.table([methods]);
 }
 
-// Last: loading the native runtime into this process has upset Workers started after it.
+// In its own process: the native runtime stays out of this isolate, which starts Workers.
 if (want("model")) {
-  const rows = await benchModelOnly("models/yolov5n.onnx", {
-    sizes: [320, 640],
-    runs: 10 * rounds,
-  });
+  const rows = await runBenchChild<ModelOnlyRow[]>(
+    new URL("./model_only.ts", import.meta.url),
+    ["models/yolov5n.onnx", "320,640", String(10 * rounds)],
+  );
   report.modelOnly = rows;
   log("\nModel only, ms (median): onnxruntime-web WASM vs onnxruntime-node native, 1 thread each");
   if (!args.values.json) console.table(rows);

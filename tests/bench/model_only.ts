@@ -60,3 +60,14 @@ export async function benchModelOnly(
   await native.release();
   return rows;
 }
+
+// The bench runs this file in its own process, so the native runtime never shares an isolate
+// with the sections that start Workers.
+if (import.meta.main) {
+  const [modelPath, sizes, runs] = Deno.args;
+  const rows = await benchModelOnly(modelPath, {
+    sizes: sizes.split(",").map(Number),
+    runs: Number(runs),
+  });
+  console.log(JSON.stringify(rows));
+}

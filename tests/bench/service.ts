@@ -2,7 +2,7 @@
 import { median, quantile, round } from "./_stats.ts";
 import { spawnService } from "./_spawn.ts";
 
-async function detectOnce(url: string, image: Uint8Array) {
+export async function detectOnce(url: string, image: Uint8Array) {
   const t0 = performance.now();
   const res = await fetch(`${url}/api/v1/detect`, {
     method: "POST",

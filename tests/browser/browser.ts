@@ -111,3 +111,24 @@ export function median(values: number[]): number {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
+
+/** Round trips and server totals of every answered snapshot, from the browser's own timing. */
+export function recordSnapshots(page: Page) {
+  const answers: { roundTrip: number; server: number; at: number }[] = [];
+  page.on("requestfinished", async (req) => {
+    if (!req.url().endsWith("/detect")) return;
+    try {
+      const res = await req.response();
+      if (!res || res.status() !== 200) return;
+      const server = /total;dur=([\d.]+)/.exec((await res.allHeaders())["server-timing"] ?? "");
+      answers.push({
+        roundTrip: req.timing().responseEnd,
+        server: Number(server?.[1] ?? NaN),
+        at: performance.now(),
+      });
+    } catch {
+      // The page closed while this answer was being read: the test is done with it.
+    }
+  });
+  return answers;
+}

@@ -15,6 +15,7 @@ import {
   launch,
   median,
   overlayMisfit,
+  recordSnapshots,
   serve,
   writeMjpeg,
 } from "./browser.ts";
@@ -34,23 +35,6 @@ function pageApp(detector: Detector, beforeDetect?: MiddlewareHandler): Hono {
   app.route("/", pageRoutes({ detector }));
   app.onError(renderError);
   return app;
-}
-
-/** Round trips and server totals of every answered snapshot, from the browser's own timing. */
-function recordSnapshots(page: Page) {
-  const answers: { roundTrip: number; server: number }[] = [];
-  page.on("requestfinished", async (req) => {
-    if (!req.url().endsWith("/detect")) return;
-    try {
-      const res = await req.response();
-      if (!res || res.status() !== 200) return;
-      const server = /total;dur=([\d.]+)/.exec((await res.allHeaders())["server-timing"] ?? "");
-      answers.push({ roundTrip: req.timing().responseEnd, server: Number(server?.[1] ?? NaN) });
-    } catch {
-      // The page closed while this answer was being read: the test is done with it.
-    }
-  });
-  return answers;
 }
 
 async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000) {

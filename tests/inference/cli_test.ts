@@ -28,7 +28,16 @@ Deno.test("detect CLI prints one JSON line per input and exits 1 when one fails"
   const tmp = await Deno.makeTempFile({ suffix: ".jpg" });
   await Deno.writeTextFile(tmp, "this is not a JPEG");
   try {
-    const { code, lines, stderr } = await runCli(["--size", "640", BUS, tmp, "missing.jpg"]);
+    // The square letterbox at 640 is the bus reference's input (auto finds a fifth person).
+    const { code, lines, stderr } = await runCli([
+      "--size",
+      "640",
+      "--letterbox",
+      "square",
+      BUS,
+      tmp,
+      "missing.jpg",
+    ]);
     assert.equal(code, 1, stderr);
     assert.equal(lines.length, 3);
     assert.equal(lines[0].file, BUS);

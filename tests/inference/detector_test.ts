@@ -4,10 +4,11 @@ import { DEFAULTS } from "../../config.ts";
 import { AppError } from "../../inference/errors.ts";
 import type { Box, DetectResult } from "../../inference/types.ts";
 import { listPhotos } from "../_photos.ts";
+import { boxIou } from "../../inference/postprocess.ts";
 
 const BUS = "tests/data/images/bus.jpg";
 
-// From the asset README: the reference at 640, conf 0.25, IoU 0.45. Its boxes were not clipped
+// From the asset README: the reference letterboxed into 640x640, conf 0.25, IoU 0.45. Its boxes were not clipped
 // (x2 819 on an 810-wide photo); ours are clipped to the image as Ultralytics' scale_boxes does,
 // so the reference is clipped the same way before comparing.
 const BUS_REFERENCE = [
@@ -54,6 +55,7 @@ Deno.test("Detector finds the 3 people and the bus at 640, with both model files
         ...DEFAULTS,
         MODEL_PATH: model,
         INPUT_SIZE: { width: 640, height: 640 },
+        LETTERBOX: "square",
       });
       try {
         const result = await detector.detect(bytes);
@@ -67,8 +69,39 @@ Deno.test("Detector finds the 3 people and the bus at 640, with both model files
   }
 });
 
+Deno.test("Detector at 640 with LETTERBOX=auto runs bus.jpg at 480x640 and finds the reference", async () => {
+  // No padding at all here, so the model sees more of the left edge: like Ultralytics' own
+  // rectangular inference it also finds the fourth, half-visible person there. The reference's
+  // objects are found in the same places (not bit for bit: the padding was part of its input).
+  const detector = await loadDetector({
+    ...DEFAULTS,
+    INPUT_SIZE: { width: 640, height: 640 },
+    LETTERBOX: "auto",
+  });
+  try {
+    const result = await detector.detect(await Deno.readFile(BUS));
+    assert.equal(result.detections.length, 5, JSON.stringify(result.detections));
+    for (const ref of BUS_REFERENCE) {
+      const [x1, y1, x2, y2] = ref.box.map(clipRef);
+      const iou = Math.max(
+        ...result.detections.filter((d) => d.label === ref.label)
+          .map((d) => boxIou(d.box, { x1, y1, x2, y2 })),
+      );
+      assert.ok(iou >= 0.9, `${ref.label} ${ref.box}: IoU ${iou}`);
+    }
+    const edge = result.detections.filter((d) => d.label === "person" && d.box.x1 === 0);
+    assert.equal(edge.length, 1, JSON.stringify(result.detections));
+  } finally {
+    await detector.close();
+  }
+});
+
 Deno.test("Detector honours per-request thresholds, class filters and max", async (t) => {
-  const detector = await loadDetector({ ...DEFAULTS, INPUT_SIZE: { width: 640, height: 640 } });
+  const detector = await loadDetector({
+    ...DEFAULTS,
+    INPUT_SIZE: { width: 640, height: 640 },
+    LETTERBOX: "square",
+  });
   const bytes = await Deno.readFile(BUS);
   try {
     await t.step("conf 0.7 keeps only the two confident people", async () => {

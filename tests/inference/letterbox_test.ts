@@ -80,6 +80,51 @@ Deno.test("letterbox() pads with 114 and keeps the aspect ratio, centred", async
   });
 });
 
+Deno.test("letterbox() with a stride shrinks the padding as Ultralytics' auto letterbox", async (t) => {
+  const flat = (w: number, h: number) => ({ width: w, height: h, data: new Uint8Array(w * h * 4) });
+  const cases = [
+    // [source, target, stride] -> [tensor width, height, padX, padY]: np.mod(dw, 32) per axis.
+    ["16:9 1280x720 into 320", [1280, 720], 320, [320, 192, 0, 6]],
+    ["4:3 960x720 into 320", [960, 720], 320, [320, 256, 0, 8]],
+    ["9:16 720x1280 into 320", [720, 1280], 320, [192, 320, 6, 0]],
+    ["3:4 480x640 into 320", [480, 640], 320, [256, 320, 8, 0]],
+    ["a square frame stays square", [720, 720], 320, [320, 320, 0, 0]],
+    ["bus.jpg 810x1080 into 640", [810, 1080], 640, [480, 640, 0, 0]],
+    ["a 2:1 strip 400x200 into 320", [400, 200], 320, [320, 160, 0, 0]],
+  ] as const;
+  for (const [name, [w, h], size, [ew, eh, px, py]] of cases) {
+    await t.step(`${name} -> ${ew}x${eh}`, () => {
+      const out = letterbox(flat(w, h), { width: size, height: size, stride: 32 });
+      assert.deepEqual([out.width, out.height, out.padX, out.padY], [ew, eh, px, py]);
+      assert.equal(out.tensor.length, 3 * ew * eh);
+      // The scale is the full target's, as without the stride.
+      const square = letterbox(flat(w, h), { width: size, height: size });
+      assert.equal(out.scaleX, square.scaleX);
+      assert.equal(out.scaleY, square.scaleY);
+    });
+  }
+  await t.step("the picture lands inside the shrunk padding, rows 6..185 of 192", () => {
+    const img = { width: 1280, height: 720, data: new Uint8Array(1280 * 720 * 4).fill(200) };
+    const out = letterbox(img, { width: 320, height: 320, stride: 32 });
+    const at = (y: number) => out.tensor[y * 320 + 17];
+    close(at(5), PAD);
+    close(at(6), 200 / 255);
+    close(at(185), 200 / 255);
+    close(at(186), PAD);
+  });
+  await t.step("a square frame gives the same tensor with or without the stride", () => {
+    const red = Array.from({ length: 36 }, (_, i) => i * 7);
+    const a = letterbox(rgba(6, 6, red), { width: 64, height: 64, stride: 32 });
+    const b = letterbox(rgba(6, 6, red), { width: 64, height: 64 });
+    assert.deepEqual(a.tensor, b.tensor);
+  });
+  await t.step("a stride that is not a positive integer is refused", () => {
+    for (const stride of [0, -32, 1.5]) {
+      assert.throws(() => letterbox(flat(4, 4), { width: 32, height: 32, stride }), /stride/);
+    }
+  });
+});
+
 Deno.test("letterbox() samples through an orientation map without rotating the buffer", () => {
   // Stored 3x2 image; the map says "rotate 90° clockwise to display" (EXIF 6):
   // oriented (xo, yo) -> stored (yo, H - 1 - xo), seen size 2x3.
