@@ -73,6 +73,10 @@ export const ConfigSchema = z.object({
   HOTDOG_THRESHOLD: unit.default(0.5),
   /** The learned verdict head (`deno task train-verdict`); `none`: COCO's `hot dog` class alone. */
   VERDICT_HEAD: z.string().default("models/verdict.json"),
+  /** The ImageNet classifier the head's second opinion reads; `none`: the head alone decides. */
+  CLASSIFIER_PATH: z.string().default("models/mobilenetv2-12-int8.onnx"),
+  /** When the classifier runs: `auto` when the head is unsure (its band), `always`, `never`. */
+  VERDICT_SECOND_OPINION: z.enum(["auto", "always", "never"]).default("auto"),
   MAX_PIXELS: z.coerce.number().int().min(1).default(16_800_000),
   MAX_SIDE: z.coerce.number().int().min(1).max(65535).default(8192),
   INFERENCE_MODE: z.enum(["auto", "workers", "inline"]).default("auto"),

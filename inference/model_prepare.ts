@@ -45,8 +45,11 @@ export interface PreparedModel {
  */
 export type FeatureSet = "backbone" | "sppf" | "neck";
 
-/** How a feature map is reduced to one value per channel. */
-export type Pooling = "avg" | "max";
+/**
+ * How a feature map is reduced to one value per channel; `map`: not in the graph, the map itself
+ * is the output (the verdict pools it over the picture's cells, leaving the padding out).
+ */
+export type Pooling = "avg" | "max" | "map";
 
 export interface PrepareOptions {
   /**
@@ -129,6 +132,10 @@ export function prepareModel(bytes: Uint8Array, options: PrepareOptions = {}): P
   for (const name of featureTensors) {
     if (!producers.has(name)) throw fail(`no tensor named ${JSON.stringify(name)} for features`);
     for (const pool of options.pooling ?? ["avg"]) {
+      if (pool === "map") {
+        featureOutputs.push(name);
+        continue;
+      }
       const out = `${name}__${pool}pool`;
       extraNodes.push({
         inputs: [name],
@@ -154,6 +161,8 @@ export function prepareModel(bytes: Uint8Array, options: PrepareOptions = {}): P
     elemType: DataType.FLOAT,
     dims: i < headOutputs.length
       ? ["batch", numAnchors * numOutputs, `ny${i}`, `nx${i}`]
+      : options.pooling?.includes("map")
+      ? ["batch", `c${i}`, `h${i}`, `w${i}`]
       : ["batch", "channels" + i, 1, 1],
   }));
 
