@@ -64,11 +64,11 @@ export const ConfigSchema = z.object({
   IOU_THRESHOLD: unit.default(0.45),
   MAX_DETECTIONS: z.coerce.number().int().min(1).max(1000).default(300),
   /**
-   * hotdogScore at or above this says "hotdog"; 0.5 is each verdict source's own operating point.
-   * The head (models/verdict.json), held out on the dev sets: 0.5 gives recall 0.78 at
-   * specificity 0.96; 0.3 gives 0.84 / 0.90; 0.7 gives 0.66 / 0.99 (models/VERDICT.md has the
-   * sweep). COCO's class alone (VERDICT_HEAD=none, or no food in view) is rescaled so 0.5 is its
-   * score 0.25: recall 0.58, specificity 0.94 at 320.
+   * hotdogScore at or above this says "hotdog"; 0.5 is each verdict source's own operating point,
+   * chosen by cross-validation for specificity 0.95. The cascade (models/verdict.json), held out
+   * on the dev sets: 0.5 gives recall 0.88 at specificity 0.95; 0.3 gives 0.91 / 0.91; 0.7 gives
+   * 0.85 / 0.97 (models/VERDICT.md has the sweep). COCO's class alone (VERDICT_HEAD=none, or no
+   * food in view) is rescaled so 0.5 is its score 0.25: recall 0.58, specificity 0.94 at 320.
    */
   HOTDOG_THRESHOLD: unit.default(0.5),
   /** The learned verdict head (`deno task train-verdict`); `none`: COCO's `hot dog` class alone. */

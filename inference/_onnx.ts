@@ -90,6 +90,18 @@ export function decodeModel(bytes: Uint8Array): OnnxModel {
   };
 }
 
+/** decodeModel, with a failure reported as `fail` builds it: "not an ONNX model (why)". */
+export function decodeModelOr(
+  bytes: Uint8Array,
+  fail: (message: string, cause: unknown) => Error,
+): OnnxModel {
+  try {
+    return decodeModel(bytes);
+  } catch (err) {
+    throw fail(`not an ONNX model (${err instanceof Error ? err.message : err})`, err);
+  }
+}
+
 function decodeGraph(bytes: Uint8Array): OnnxGraph {
   const graph: OnnxGraph = { nodes: [], initializers: [], inputs: [], outputs: [], rest: [] };
   for (const f of readFields(bytes)) {

@@ -1,7 +1,7 @@
 /** Rewrites an int8 (QOperator) ImageNet classifier into a float32 graph that also outputs its pooled features. */
 import {
   DataType,
-  decodeModel,
+  decodeModelOr,
   encodeModel,
   floatTensor,
   type OnnxGraph,
@@ -37,12 +37,7 @@ const fail = (message: string, cause?: unknown) =>
  * second graph output. A float32 classifier passes through with only the pooled output added.
  */
 export function prepareClassifier(bytes: Uint8Array): PreparedClassifier {
-  let model;
-  try {
-    model = decodeModel(bytes);
-  } catch (err) {
-    throw fail(`not an ONNX model (${err instanceof Error ? err.message : err})`, err);
-  }
+  const model = decodeModelOr(bytes, fail);
   const g = model.graph;
   const inits = new Map(g.initializers.map((t) => [t.name, t]));
   const input = g.inputs.find((i) => !inits.has(i.name));

@@ -1,7 +1,7 @@
 /** Rewrites any YOLOv5 ONNX export into a float32 graph with a free input size, cut at the head. */
 import {
   DataType,
-  decodeModel,
+  decodeModelOr,
   encodeModel,
   intAttr,
   type OnnxGraph,
@@ -73,12 +73,7 @@ const fail = (message: string, cause?: unknown) =>
 
 /** Rewrites the export; throws AppError `model_invalid` naming what is wrong with it. */
 export function prepareModel(bytes: Uint8Array, options: PrepareOptions = {}): PreparedModel {
-  let model;
-  try {
-    model = decodeModel(bytes);
-  } catch (err) {
-    throw fail(`not an ONNX model (${err instanceof Error ? err.message : err})`, err);
-  }
+  const model = decodeModelOr(bytes, fail);
   const g = model.graph;
   const classNames = readClassNames(model.metadata.get("names"), g);
   const numOutputs = classNames.length + 5;
