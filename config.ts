@@ -66,15 +66,19 @@ export const ConfigSchema = z.object({
   IOU_THRESHOLD: unit.default(0.45),
   MAX_DETECTIONS: z.coerce.number().int().min(1).max(1000).default(300),
   /**
-   * hotdogScore at or above this says "hotdog"; 0.5 is each verdict source's own operating point.
-   * The head (models/verdict.json), held out on the dev sets: 0.5 gives recall 0.78 at
-   * specificity 0.96; 0.3 gives 0.84 / 0.90; 0.7 gives 0.66 / 0.99 (models/VERDICT.md has the
-   * sweep). COCO's class alone (VERDICT_HEAD=none, or no food in view) is rescaled so 0.5 is its
-   * score 0.25: recall 0.58, specificity 0.94 at 320.
+   * hotdogScore at or above this says "hotdog"; 0.5 is each verdict source's own operating point,
+   * chosen by cross-validation for specificity 0.95. The cascade (models/verdict.json), held out
+   * on the dev sets: 0.5 gives recall 0.88 at specificity 0.95; 0.3 gives 0.91 / 0.91; 0.7 gives
+   * 0.85 / 0.97 (models/VERDICT.md has the sweep). COCO's class alone (VERDICT_HEAD=none, or no
+   * food in view) is rescaled so 0.5 is its score 0.25: recall 0.58, specificity 0.94 at 320.
    */
   HOTDOG_THRESHOLD: unit.default(0.5),
   /** The learned verdict head (`deno task train-verdict`); `none`: COCO's `hot dog` class alone. */
   VERDICT_HEAD: z.string().default("models/verdict.json"),
+  /** The ImageNet classifier the head's second opinion reads; `none`: the head alone decides. */
+  CLASSIFIER_PATH: z.string().default("models/mobilenetv2-12-int8.onnx"),
+  /** When the classifier runs: `auto` when the head is unsure (its band), `always`, `never`. */
+  VERDICT_SECOND_OPINION: z.enum(["auto", "always", "never"]).default("auto"),
   MAX_PIXELS: z.coerce.number().int().min(1).default(16_800_000),
   MAX_SIDE: z.coerce.number().int().min(1).max(65535).default(8192),
   INFERENCE_MODE: z.enum(["auto", "workers", "inline"]).default("auto"),
@@ -121,11 +125,13 @@ export const DEFAULTS: Config = Object.freeze(ConfigSchema.parse({}));
 
 /**
  * The asset files this configuration serves with, for `deno task start` to fetch: the detector
- * model only (a model that is not in models/assets.tsv is the user's own and is skipped there).
- * A model file that another setting switches on belongs here too, only when it is on.
+ * model, and the verdict's classifier unless it is switched off (a model that is not in
+ * models/assets.tsv is the user's own and is skipped there).
  */
 export function servedAssetPaths(config: Config): string[] {
-  return [config.MODEL_PATH];
+  const classifierOn = config.VERDICT_SECOND_OPINION !== "never" &&
+    config.CLASSIFIER_PATH !== "none" && config.CLASSIFIER_PATH !== "";
+  return classifierOn ? [config.MODEL_PATH, config.CLASSIFIER_PATH] : [config.MODEL_PATH];
 }
 
 /** Parses an environment (e.g. `Deno.env.toObject()`); throws one message listing every problem. */

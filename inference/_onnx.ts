@@ -8,7 +8,7 @@ const NODE = { input: 1, output: 2, name: 3, opType: 4, attribute: 5 } as const;
 const ATTR = { name: 1, i: 3, t: 5, ints: 8, type: 20 } as const;
 const TENSOR = { dims: 1, dataType: 2, int32Data: 5, name: 8, rawData: 9, floatData: 4 } as const;
 
-export const DataType = { FLOAT: 1, INT64: 7, FLOAT16: 10 } as const;
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
 
 export interface OnnxNode {
   inputs: string[];
@@ -88,6 +88,18 @@ export function decodeModel(bytes: Uint8Array): OnnxModel {
     opset,
     rest: fields.filter((f) => f.field !== MODEL.graph),
   };
+}
+
+/** decodeModel, with a failure reported as `fail` builds it: "not an ONNX model (why)". */
+export function decodeModelOr(
+  bytes: Uint8Array,
+  fail: (message: string, cause: unknown) => Error,
+): OnnxModel {
+  try {
+    return decodeModel(bytes);
+  } catch (err) {
+    throw fail(`not an ONNX model (${err instanceof Error ? err.message : err})`, err);
+  }
 }
 
 function decodeGraph(bytes: Uint8Array): OnnxGraph {
@@ -319,6 +331,41 @@ export function toFloat32(t: OnnxTensor): OnnxTensor {
     ...t,
     dataType: DataType.FLOAT,
     data: new Uint8Array(f.buffer),
+    dataField: TENSOR.rawData,
+  };
+}
+
+/**
+ * The values of an integer tensor (INT8, UINT8, INT32), from raw_data or int32_data, where
+ * the quantiser put its zero points.
+ */
+export function tensorInts(t: OnnxTensor): Int32Array {
+  const intsField = t.rest.filter((f) => f.field === TENSOR.int32Data);
+  if (t.data.length === 0 && intsField.length > 0) {
+    return Int32Array.from(
+      intsField.flatMap((f) => readPackedVarints(f).map((v) => Number(BigInt.asIntN(32, v)))),
+    );
+  }
+  const view = new DataView(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  switch (t.dataType) {
+    case DataType.INT8:
+      return Int32Array.from(new Int8Array(t.data.buffer, t.data.byteOffset, t.data.length));
+    case DataType.UINT8:
+      return Int32Array.from(t.data);
+    case DataType.INT32:
+      return Int32Array.from({ length: t.data.length / 4 }, (_, i) => view.getInt32(i * 4, true));
+  }
+  throw new Error(`Cannot read tensor ${t.name}: data type ${t.dataType} is not an integer`);
+}
+
+/** A FLOAT tensor with these values. */
+export function floatTensor(name: string, dims: number[], values: Float32Array): OnnxTensor {
+  return {
+    name,
+    dims,
+    dataType: DataType.FLOAT,
+    rest: [],
+    data: new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
     dataField: TENSOR.rawData,
   };
 }

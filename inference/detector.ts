@@ -1,4 +1,6 @@
 /** The Detector: decode -> letterbox -> run -> postprocess, with a model loaded and warmed once. */
+import { Classifier } from "./classifier.ts";
+import type { PreparedClassifier } from "./classifier_prepare.ts";
 import { AppError } from "./errors.ts";
 import { type DecodedImage, decodeImage, warmImageDecoders } from "./image_decode.ts";
 import { letterbox } from "./letterbox.ts";
@@ -7,8 +9,14 @@ import { orientedToStored } from "./orientation.ts";
 import { type HeadTensor, type ImageMapping, postprocess } from "./postprocess.ts";
 import { createSession, type ModelSession, type OutputTensor } from "./session.ts";
 import type { DetectOptions, DetectResult } from "./types.ts";
-import { type FeatureSpec, foodClassIds, prepareOptionsFor } from "./verdict/features.ts";
-import { judge } from "./verdict/judge.ts";
+import {
+  classifierVector,
+  type FeatureSpec,
+  foodClassIds,
+  pooledFeatures,
+  prepareOptionsFor,
+} from "./verdict/features.ts";
+import { judge, type Judgement, secondOpinion, type SecondOpinionMode } from "./verdict/judge.ts";
 import { headForSize, type VerdictModel } from "./verdict/model.ts";
 
 export interface DetectorConfig {
@@ -37,8 +45,15 @@ export interface DetectorConfig {
    * absent or trained at another size: COCO's class alone decides.
    */
   verdict?: VerdictModel | null;
-  /** Compute this feature vector even without a head, for `analyse` (training the head). */
+  /**
+   * Compute this feature vector even without a head, for `analyse` (training the head); with a
+   * classifier, `analyse` then runs it on every photo and returns its vector too.
+   */
   features?: FeatureSpec;
+  /** The ImageNet classifier, prepared (classifier_prepare); null or absent: none. */
+  classifier?: PreparedClassifier | null;
+  /** When the verdict asks the classifier (VERDICT_SECOND_OPINION, default auto). */
+  secondOpinion?: SecondOpinionMode;
   /** Decoder limits: refuse images over this many pixels or this long a side. */
   maxPixels: number;
   maxSide: number;
@@ -126,11 +141,18 @@ export class Detector {
   #hotdogClass: number;
   #head: VerdictModel | null;
   #foodClasses: number[];
+  #classifier: Classifier | null;
 
-  private constructor(config: DetectorConfig, model: PreparedModel, session: ModelSession) {
+  private constructor(
+    config: DetectorConfig,
+    model: PreparedModel,
+    session: ModelSession,
+    classifier: Classifier | null,
+  ) {
     this.#config = config;
     this.#model = model;
     this.#session = session;
+    this.#classifier = classifier;
     this.#hotdogClass = model.classNames.indexOf(HOTDOG_LABEL);
     this.#head = servingHead(config);
     this.#foodClasses = foodClassIds(model.classNames);
@@ -155,7 +177,8 @@ export class Detector {
       }
     }
     const session = await createSession(model, { threads: config.threads });
-    const detector = new Detector(config, model, session);
+    const classifier = await startClassifier(config);
+    const detector = new Detector(config, model, session, classifier);
     await detector.#warmUp();
     return detector;
   }
@@ -189,11 +212,14 @@ export class Detector {
     return (await this.analyse(bytes, options)).result;
   }
 
-  /** `detect`, plus the verdict head's input vector (null without a head or `features`). */
+  /**
+   * `detect`, plus the verdict head's input vector (null without a head or `features`) and,
+   * in training mode (`features` and a classifier), the classifier's vector for every photo.
+   */
   async analyse(
     bytes: Uint8Array,
     options: DetectOptions = {},
-  ): Promise<{ result: DetectResult; features: Float64Array | null }> {
+  ): Promise<Analysis> {
     const c = this.#config;
     const t0 = performance.now();
     const image = await decodeImage(bytes, { maxPixels: c.maxPixels, maxSide: c.maxSide });
@@ -201,10 +227,10 @@ export class Detector {
   }
 
   /** A head trained on another graph would read garbage: refuse it at start-up, not per photo. */
-  #checkVerdictFits(outputs: Map<string, { data: Float32Array }>): void {
+  #checkVerdictFits(outputs: Map<string, OutputTensor>): void {
     const v = servingHead(this.#config);
     if (!v) return;
-    const pooled = this.#model.featureOutputs.reduce((n, o) => n + outputs.get(o)!.data.length, 0);
+    const pooled = this.#model.featureOutputs.reduce((n, o) => n + outputs.get(o)!.dims[1], 0);
     const length = pooled +
       (v.features.scores === "logClassMax" ? this.#model.classNames.length : 0);
     if (length !== v.features.length || this.#model.classNames.length !== v.detector.classes) {
@@ -222,7 +248,7 @@ export class Detector {
     image: DecodedImage,
     options: DetectOptions,
     t0: number,
-  ): Promise<{ result: DetectResult; features: Float64Array | null }> {
+  ): Promise<Analysis> {
     const c = this.#config;
     const t1 = performance.now();
     const { orientation, orientedWidth, orientedHeight } = image.info;
@@ -254,9 +280,13 @@ export class Detector {
       classes: options.classes,
       ...mapping,
     });
+    const t4 = performance.now();
     // The verdict ignores the request's thresholds and class filter: same photo, same verdict.
-    const { hotdog, hotdogScore, verdict, features } = judge({
-      pooled: this.#model.featureOutputs.map((name) => outputs.get(name)!.data),
+    const spec = this.#head?.features ?? c.features;
+    const area = { mapping, inputWidth: lb.width, inputHeight: lb.height };
+    const maps = this.#model.featureOutputs.map((name) => outputs.get(name)!);
+    let judged: Judgement = judge({
+      pooled: spec ? pooledFeatures(maps, spec, area) : [],
       classMax,
       classBest,
       heads,
@@ -267,8 +297,24 @@ export class Detector {
       hotdogClass: this.#hotdogClass,
       foodClasses: this.#foodClasses,
       features: c.features,
+      secondOpinion: this.#classifier ? c.secondOpinion ?? "auto" : "never",
     });
-    const t4 = performance.now();
+    const photo = () => ({
+      image,
+      map: orientedToStored(orientation, image.width, image.height),
+      width: orientedWidth,
+      height: orientedHeight,
+    });
+    let classifierFeatures: Float64Array | null = null;
+    if (this.#classifier && c.features) {
+      // Training: every photo's second opinion, whatever the band says.
+      classifierFeatures = classifierVector(await this.#classifier.classify(photo()));
+    } else if (judged.wantsSecondOpinion && this.#classifier) {
+      const run = await this.#classifier.classify(photo());
+      judged = secondOpinion(judged, run, this.#head!.secondOpinion!);
+    }
+    const { hotdog, hotdogScore, verdict, features } = judged;
+    const t5 = performance.now();
     const result: DetectResult = {
       width: orientedWidth,
       height: orientedHeight,
@@ -281,14 +327,16 @@ export class Detector {
         preprocess: t2 - t1,
         infer: t3 - t2,
         postprocess: t4 - t3,
-        total: t4 - t0,
+        verdict: t5 - t4,
+        total: t5 - t0,
       },
     };
-    return { result, features };
+    return { result, features, classifierFeatures };
   }
 
-  close(): Promise<void> {
-    return this.#session.release();
+  async close(): Promise<void> {
+    await this.#classifier?.close();
+    await this.#session.release();
   }
 }
 
@@ -310,4 +358,29 @@ function syntheticImage(width: number, height: number): DecodedImage {
     scans: 1,
   } as const;
   return { info, width, height, data };
+}
+
+/** What `analyse` gives: the result, and the verdict's input vectors. */
+export interface Analysis {
+  result: DetectResult;
+  features: Float64Array | null;
+  classifierFeatures: Float64Array | null;
+}
+
+/**
+ * The classifier's warmed session when something will ask it: the head's second opinion, or
+ * training (`features`). A head whose second opinion read another classifier is refused.
+ */
+async function startClassifier(config: DetectorConfig): Promise<Classifier | null> {
+  const prepared = config.classifier;
+  const so = servingHead(config)?.secondOpinion;
+  if (!prepared || (!config.features && (!so || config.secondOpinion === "never"))) return null;
+  if (so && so.classifier.channels !== prepared.channels) {
+    throw new AppError(
+      "model_invalid",
+      `Cannot load verdict head: its second opinion reads ${so.classifier.channels} classifier ` +
+        `features (${so.classifier.name}), this classifier gives ${prepared.channels}`,
+    );
+  }
+  return await Classifier.create(prepared, { threads: config.threads });
 }

@@ -1,6 +1,7 @@
 /** Builds a Detector (or its configuration) from a model file on disk and the service's settings. */
 import { basename } from "node:path";
 import type { Config } from "../config.ts";
+import { prepareClassifier, type PreparedClassifier } from "./classifier_prepare.ts";
 import { Detector, type DetectorConfig } from "./detector.ts";
 import { AppError } from "./errors.ts";
 import { type PreparedModel, prepareModel } from "./model_prepare.ts";
@@ -17,6 +18,8 @@ export type DetectorSettings = Pick<
   | "MAX_DETECTIONS"
   | "HOTDOG_THRESHOLD"
   | "VERDICT_HEAD"
+  | "CLASSIFIER_PATH"
+  | "VERDICT_SECOND_OPINION"
   | "MAX_PIXELS"
   | "MAX_SIDE"
   | "WORKER_THREADS"
@@ -44,7 +47,7 @@ export async function readModelFile(path: string): Promise<Uint8Array> {
 export function detectorConfig(
   settings: DetectorSettings,
   model: Uint8Array | PreparedModel,
-  options: { verdict?: VerdictModel | null } = {},
+  options: { verdict?: VerdictModel | null; classifier?: PreparedClassifier | null } = {},
 ): DetectorConfig {
   return {
     model,
@@ -57,6 +60,8 @@ export function detectorConfig(
     maxDetections: settings.MAX_DETECTIONS,
     hotdogThreshold: settings.HOTDOG_THRESHOLD,
     verdict: options.verdict ?? null,
+    classifier: options.classifier ?? null,
+    secondOpinion: settings.VERDICT_SECOND_OPINION,
     maxPixels: settings.MAX_PIXELS,
     maxSide: settings.MAX_SIDE,
     threads: settings.WORKER_THREADS,
@@ -74,7 +79,16 @@ export async function prepareDetector(
   const verdict = await loadVerdictModel(settings.VERDICT_HEAD);
   const head = headForSize(verdict, settings.INPUT_SIZE);
   const prepared = prepareModel(bytes, head ? prepareOptionsFor(head.features) : {});
-  return { config: detectorConfig(settings, prepared, { verdict }), prepared };
+  // The classifier is read only when something will ask it; a missing file is a clear error.
+  const wanted = head?.secondOpinion && settings.VERDICT_SECOND_OPINION !== "never" &&
+    settings.CLASSIFIER_PATH !== "none" && settings.CLASSIFIER_PATH !== "";
+  const classifier = wanted ? await loadClassifier(settings.CLASSIFIER_PATH) : null;
+  return { config: detectorConfig(settings, prepared, { verdict, classifier }), prepared };
+}
+
+/** Reads and prepares the ImageNet classifier (CLASSIFIER_PATH). */
+export async function loadClassifier(path: string): Promise<PreparedClassifier> {
+  return prepareClassifier(await readModelFile(path));
 }
 
 /** Reads the model and the verdict head and warms a Detector in this isolate. */

@@ -1,7 +1,7 @@
 /** Rewrites any YOLOv5 ONNX export into a float32 graph with a free input size, cut at the head. */
 import {
   DataType,
-  decodeModel,
+  decodeModelOr,
   encodeModel,
   intAttr,
   type OnnxGraph,
@@ -45,8 +45,11 @@ export interface PreparedModel {
  */
 export type FeatureSet = "backbone" | "sppf" | "neck";
 
-/** How a feature map is reduced to one value per channel. */
-export type Pooling = "avg" | "max";
+/**
+ * How a feature map is reduced to one value per channel; `map`: not in the graph, the map itself
+ * is the output (the verdict pools it over the picture's cells, leaving the padding out).
+ */
+export type Pooling = "avg" | "max" | "map";
 
 export interface PrepareOptions {
   /**
@@ -70,12 +73,7 @@ const fail = (message: string, cause?: unknown) =>
 
 /** Rewrites the export; throws AppError `model_invalid` naming what is wrong with it. */
 export function prepareModel(bytes: Uint8Array, options: PrepareOptions = {}): PreparedModel {
-  let model;
-  try {
-    model = decodeModel(bytes);
-  } catch (err) {
-    throw fail(`not an ONNX model (${err instanceof Error ? err.message : err})`, err);
-  }
+  const model = decodeModelOr(bytes, fail);
   const g = model.graph;
   const classNames = readClassNames(model.metadata.get("names"), g);
   const numOutputs = classNames.length + 5;
@@ -129,6 +127,10 @@ export function prepareModel(bytes: Uint8Array, options: PrepareOptions = {}): P
   for (const name of featureTensors) {
     if (!producers.has(name)) throw fail(`no tensor named ${JSON.stringify(name)} for features`);
     for (const pool of options.pooling ?? ["avg"]) {
+      if (pool === "map") {
+        featureOutputs.push(name);
+        continue;
+      }
       const out = `${name}__${pool}pool`;
       extraNodes.push({
         inputs: [name],
@@ -154,6 +156,8 @@ export function prepareModel(bytes: Uint8Array, options: PrepareOptions = {}): P
     elemType: DataType.FLOAT,
     dims: i < headOutputs.length
       ? ["batch", numAnchors * numOutputs, `ny${i}`, `nx${i}`]
+      : options.pooling?.includes("map")
+      ? ["batch", `c${i}`, `h${i}`, `w${i}`]
       : ["batch", "channels" + i, 1, 1],
   }));
 

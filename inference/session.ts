@@ -35,7 +35,7 @@ function configure(threads: number): void {
 }
 
 export async function createSession(
-  model: PreparedModel,
+  model: Pick<PreparedModel, "bytes" | "inputName">,
   options: SessionOptions = {},
 ): Promise<ModelSession> {
   configure(options.threads ?? 1);

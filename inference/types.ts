@@ -24,7 +24,24 @@ export interface Timings {
   preprocess: number;
   infer: number;
   postprocess: number;
+  /**
+   * The verdict: pooling the features, the heads and, when it ran, the classifier's crop and
+   * run (absent from results made elsewhere, e.g. a remote server's).
+   */
+  verdict?: number;
   total: number;
+}
+
+/** The ImageNet classifier's opinion, when the verdict asked for it. */
+export interface SecondOpinion {
+  /** The fused head's score on the detector's and the classifier's features, 0-1. */
+  score: number;
+  /** The detector head's score, which fell in the uncertain band and asked. */
+  detectorScore: number;
+  /** The classifier's own probability of ImageNet's `hotdog` class. */
+  imagenetHotdog: number;
+  /** The ImageNet food (other than hotdog) the photo most looks like, with its probability. */
+  looksLike: { label: string; score: number };
 }
 
 /** What decided the hot dog verdict, for clients that explain it. */
@@ -34,8 +51,11 @@ export interface Verdict {
    * (models/verdict.json); `class`: COCO's `hot dog` class score alone, rescaled so 0.25 reads
    * 0.5. The class decides when there is no head, none for this input size, or when COCO sees
    * too little food (foodScore) for the head, which learned from food photos only.
+   * `second-opinion`: the head was unsure (its score in the band chosen by cross-validation, or
+   * VERDICT_SECOND_OPINION=always), so the ImageNet classifier ran and the fused head on both
+   * models' features decided (see secondOpinion).
    */
-  source: "head" | "class";
+  source: "head" | "class" | "second-opinion";
   /** hotdogScore at or above this says "hotdog" (HOTDOG_THRESHOLD). */
   threshold: number;
   /** COCO's own `hot dog` score: the best cell whose top class is hot dog, 0-1. */
@@ -48,6 +68,8 @@ export interface Verdict {
    * cell scores above 0.001.
    */
   region: { box: Box; score: number } | null;
+  /** The classifier's part when it ran; null or absent when it did not. */
+  secondOpinion?: SecondOpinion | null;
 }
 
 export interface DetectResult {

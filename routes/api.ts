@@ -139,6 +139,7 @@ function verdictOf(info: ModelInfo, result: DetectResult): DetectResponse["verdi
       classScore: result.hotdogScore,
       foodScore: 0,
       region: null,
+      secondOpinion: null,
     };
   }
   const b = v.region?.box;
@@ -150,6 +151,7 @@ function verdictOf(info: ModelInfo, result: DetectResult): DetectResponse["verdi
     region: v.region && b
       ? { box: { x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2 }, score: v.region.score }
       : null,
+    secondOpinion: v.secondOpinion ?? null,
   };
 }
 

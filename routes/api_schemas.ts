@@ -78,6 +78,9 @@ export const Timings = z.object({
   preprocess: z.number(),
   infer: z.number(),
   postprocess: z.number(),
+  verdict: z.number().optional().meta({
+    description: "The verdict: its features, heads and, when asked, the ImageNet classifier.",
+  }),
   total: z.number().meta({ description: "All of the above, queue included." }),
 }).meta({ description: "Milliseconds per stage (also sent as the Server-Timing header)." });
 
@@ -87,10 +90,11 @@ export const InputSize = z.object({
 }).meta({ description: "Model input size in pixels; images are letterboxed to it." });
 
 export const Verdict = z.object({
-  source: z.enum(["head", "class"]).meta({
+  source: z.enum(["head", "class", "second-opinion"]).meta({
     description: "What decided: `head`, the learned verdict head on the detector's own " +
-      "features (models/verdict.json), or `class`, COCO's `hot dog` class alone (no head, " +
-      "another input size, or too little food in the photo for the head).",
+      "features (models/verdict.json); `second-opinion`, the head was unsure so the ImageNet " +
+      "classifier ran and the fused head on both models' features decided; or `class`, COCO's " +
+      "`hot dog` class alone (no head, another input size, or too little food for the head).",
   }),
   threshold: z.number().min(0).max(1).meta({
     description: "hotdogScore at or above this says hot dog (HOTDOG_THRESHOLD).",
@@ -104,6 +108,23 @@ export const Verdict = z.object({
   region: z.object({ box: Box, score: z.number().min(0).max(1) }).nullable().meta({
     description: "Where a hot dog most likely is (the best `hot dog` cell, often below the " +
       "box threshold: a hint, not a detection); null when no cell scores above 0.001.",
+  }),
+  secondOpinion: z.object({
+    score: z.number().min(0).max(1).meta({
+      description: "The fused head's score (the hotdogScore when it decided).",
+    }),
+    detectorScore: z.number().min(0).max(1).meta({
+      description: "The detector head's score, which was in the uncertain band.",
+    }),
+    imagenetHotdog: z.number().min(0).max(1).meta({
+      description: "The classifier's own probability of ImageNet's `hotdog` class.",
+    }),
+    looksLike: z.object({ label: z.string(), score: z.number().min(0).max(1) }).meta({
+      description: "The ImageNet food (other than hotdog) the photo most looks like.",
+      example: { label: "pizza", score: 0.62 },
+    }),
+  }).nullable().meta({
+    description: "The ImageNet classifier's opinion when the verdict asked for it, else null.",
   }),
 }).meta({ description: "What decided the verdict, and the evidence." });
 

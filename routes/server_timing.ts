@@ -1,7 +1,15 @@
 /** Formats detection timings as a `Server-Timing` header value. */
 import type { Timings } from "../inference/types.ts";
 
-const ORDER = ["queue", "decode", "preprocess", "infer", "postprocess", "total"] as const;
+const ORDER = [
+  "queue",
+  "decode",
+  "preprocess",
+  "infer",
+  "postprocess",
+  "verdict",
+  "total",
+] as const;
 
 export function serverTiming(t: Timings): string {
   return ORDER.filter((k) => typeof t[k] === "number")

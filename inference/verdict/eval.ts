@@ -2,8 +2,8 @@
 import { parseArgs } from "node:util";
 import { DEFAULTS, parseInputSize } from "../../config.ts";
 import { extractFeatures, type PhotoRun } from "./extract.ts";
-import { DEFAULT_FEATURES } from "./features.ts";
-import { classScoreFor, verdictScore } from "./judge.ts";
+import { DEFAULT_FEATURES, fusedVector } from "./features.ts";
+import { cascadeScore, classScoreFor, type SecondOpinionMode, verdictScore } from "./judge.ts";
 import type { Scored } from "./metrics.ts";
 import { loadVerdictModel, type VerdictModel } from "./model.ts";
 import { listLabelledPhotos } from "./photos.ts";
@@ -22,6 +22,8 @@ Options:
   --threshold X      HOTDOG_THRESHOLD (default ${DEFAULTS.HOTDOG_THRESHOLD}, the operating point)
   --size N|WxH       model input size (default: the head's, else ${DEFAULTS.INPUT_SIZE.width})
   --model PATH       ONNX model (default ${DEFAULTS.MODEL_PATH})
+  --classifier PATH|none  ImageNet classifier (default ${DEFAULTS.CLASSIFIER_PATH})
+  --second-opinion auto|always|never  VERDICT_SECOND_OPINION (default ${DEFAULTS.VERDICT_SECOND_OPINION})
   --every N          every Nth photo only, for a quick look (default 1)
   --worst N          misses to list per kind (default 10)
   --cache            reuse (and keep) features of photos seen before, in --cache-dir
@@ -59,6 +61,8 @@ export function evaluate(
     worst?: number;
     headPath?: string;
     inputSize: { width: number; height: number };
+    /** When the cascade asks the classifier (runs need classifier vectors; default never). */
+    secondOpinion?: SecondOpinionMode;
   },
 ): EvalReport {
   const trained = new Set(
@@ -66,7 +70,14 @@ export function evaluate(
   );
   const isTrained = (r: PhotoRun) => trained.has(r.digest.slice(0, 12));
   // As the service scores: the head behind its food gate, else COCO's class rescaled.
-  const score = (r: PhotoRun) => verdictScore(head, r).score;
+  const mode = options.secondOpinion ?? "never";
+  const score = (r: PhotoRun) =>
+    head
+      ? cascadeScore(head, {
+        ...r,
+        fused: r.classifier ? fusedVector(r.features, r.classifier) : null,
+      }, mode).score
+      : verdictScore(null, r).score;
   const scored = runs.map((r) => ({ run: r, score: score(r), hotdog: r.photo.hotdog }));
   const sets = [...new Set(runs.map((r) => r.photo.set))].sort();
   const bySet = (xs: Scored[], t: number) => ({
@@ -173,6 +184,8 @@ export async function main(args: string[]): Promise<number> {
       threshold: { type: "string" },
       size: { type: "string" },
       model: { type: "string", default: DEFAULTS.MODEL_PATH },
+      classifier: { type: "string", default: DEFAULTS.CLASSIFIER_PATH },
+      "second-opinion": { type: "string", default: DEFAULTS.VERDICT_SECOND_OPINION },
       every: { type: "string", default: "1" },
       worst: { type: "string", default: "10" },
       cache: { type: "boolean" },
@@ -211,10 +224,13 @@ export async function main(args: string[]): Promise<number> {
     throw new Error(`Cannot evaluate: no labelled photos in ${dirs.join(", ")}`);
   }
   const started = performance.now();
+  const classifier = head?.secondOpinion && values.classifier !== "none"
+    ? await Deno.readFile(values.classifier)
+    : undefined;
   const runs = await extractFeatures(photos, {
     model: await Deno.readFile(values.model),
-    inputWidth: size.width,
-    inputHeight: size.height,
+    classifier,
+    settings: { ...DEFAULTS, MODEL_PATH: values.model, INPUT_SIZE: size },
     features: head?.features ?? DEFAULT_FEATURES,
     cacheDir: values.cache ? values["cache-dir"] : undefined,
     onProgress: (done, total) => {
@@ -225,7 +241,17 @@ export async function main(args: string[]): Promise<number> {
       }
     },
   });
-  const report = evaluate(runs, head, { threshold, worst, headPath: values.head, inputSize: size });
+  const mode = values["second-opinion"];
+  if (mode !== "auto" && mode !== "always" && mode !== "never") {
+    throw new Error(`Cannot use --second-opinion ${mode}: expected auto, always or never`);
+  }
+  const report = evaluate(runs, head, {
+    threshold,
+    worst,
+    headPath: values.head,
+    inputSize: size,
+    secondOpinion: classifier ? mode : "never",
+  });
   console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
   return 0;
 }

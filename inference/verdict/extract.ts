@@ -1,6 +1,8 @@
 /** Runs the detector over labelled photos for the verdict's inputs, cached on disk by content. */
 import { join } from "node:path";
+import { prepareClassifier } from "../classifier_prepare.ts";
 import { Detector } from "../detector.ts";
+import { detectorConfig, type DetectorSettings } from "../load_detector.ts";
 import { prepareModel } from "../model_prepare.ts";
 import type { FeatureSpec } from "./features.ts";
 import { prepareOptionsFor } from "./features.ts";
@@ -12,6 +14,8 @@ export interface PhotoRun {
   /** SHA-256 of the photo's bytes, hex. */
   digest: string;
   features: Float64Array;
+  /** The classifier's vector (classifierVector), when a classifier was given. */
+  classifier: Float64Array | null;
   /** COCO's `hot dog` score (classBest). */
   classScore: number;
   /** COCO's strongest food evidence (see foodScore). */
@@ -23,8 +27,13 @@ export interface PhotoRun {
 export interface ExtractOptions {
   /** The ONNX export's bytes. */
   model: Uint8Array;
-  inputWidth: number;
-  inputHeight: number;
+  /** The ImageNet classifier's bytes, for the second opinion's features; absent: none. */
+  classifier?: Uint8Array;
+  /**
+   * The service's settings the photos are run with (input size, and whatever else shapes the
+   * model input, e.g. the letterbox), so the head learns from what the service computes.
+   */
+  settings: DetectorSettings;
   features: FeatureSpec;
   /** Folder for the cache file; none: no cache. */
   cacheDir?: string;
@@ -36,6 +45,8 @@ export interface ExtractOptions {
 // invalidates the cache), and the locked versions of the WASM runtime and the decoder.
 const PIPELINE_SOURCES = [
   "../_onnx.ts",
+  "../classifier.ts",
+  "../classifier_prepare.ts",
   "../detector.ts",
   "../jpeg_decode.ts",
   "../jpeg_probe.ts",
@@ -45,6 +56,7 @@ const PIPELINE_SOURCES = [
   "../postprocess.ts",
   "../session.ts",
   "./features.ts",
+  "./imagenet_food.ts",
   "./judge.ts",
   "./region.ts",
 ];
@@ -52,6 +64,7 @@ const PIPELINE_PACKAGES = /^(onnxruntime-web|onnxruntime-common|@jsquash\/jpeg)@
 
 interface CacheEntry {
   features: number[];
+  classifier: number[] | null;
   classScore: number;
   foodScore: number;
   top: string;
@@ -75,21 +88,24 @@ export async function extractFeatures(
       let entry = cache.get(digest);
       if (!entry) {
         detector ??= await Detector.create({
-          model: prepareModel(options.model, prepareOptionsFor(options.features)),
+          ...detectorConfig(
+            options.settings,
+            prepareModel(options.model, prepareOptionsFor(options.features)),
+            { classifier: options.classifier ? prepareClassifier(options.classifier) : null },
+          ),
           modelName: "verdict-features",
-          inputWidth: options.inputWidth,
-          inputHeight: options.inputHeight,
           conf: 0.25,
           iou: 0.45,
           maxDetections: 3,
-          hotdogThreshold: 0.5,
           maxPixels: 100_000_000,
           maxSide: 65535,
+          threads: 1,
           features: options.features,
         });
-        const { result, features } = await detector.analyse(bytes);
+        const { result, features, classifierFeatures } = await detector.analyse(bytes);
         entry = {
           features: Array.from(features!),
+          classifier: classifierFeatures ? Array.from(classifierFeatures) : null,
           classScore: result.verdict!.classScore,
           foodScore: result.verdict!.foodScore,
           top: result.detections.map((d) => `${d.label} ${d.score.toFixed(2)}`).join(", "),
@@ -101,6 +117,7 @@ export async function extractFeatures(
         photo,
         digest,
         features: Float64Array.from(entry.features),
+        classifier: entry.classifier ? Float64Array.from(entry.classifier) : null,
         classScore: entry.classScore,
         foodScore: entry.foodScore,
         top: entry.top,
@@ -117,16 +134,23 @@ export async function extractFeatures(
   return runs;
 }
 
-/** The model's digest, the input size, the spec and the pipeline: what a vector depends on. */
+/** The models' digests, the settings, the spec and the pipeline: what a vector depends on. */
 async function cacheKey(o: ExtractOptions): Promise<string> {
   const model = (await sha256Hex(o.model)).slice(0, 12);
-  const { pooled, scores } = o.features;
+  const classifier = o.classifier ? (await sha256Hex(o.classifier)).slice(0, 12) : "none";
   const sources = await Promise.all(
     PIPELINE_SOURCES.map((p) => Deno.readTextFile(new URL(p, import.meta.url))),
   );
-  const text = JSON.stringify({ pooled, scores, sources, packages: await lockedPackages() });
+  const text = JSON.stringify({
+    features: o.features,
+    settings: o.settings,
+    classifier,
+    sources,
+    packages: await lockedPackages(),
+  });
   const pipeline = (await sha256Hex(new TextEncoder().encode(text))).slice(0, 12);
-  return `${model}-${o.inputWidth}x${o.inputHeight}-${pipeline}`;
+  const { width, height } = o.settings.INPUT_SIZE;
+  return `${model}-${width}x${height}-${pipeline}`;
 }
 
 /** The lock file's entries for the packages that compute features (none without a lock). */

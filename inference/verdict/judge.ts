@@ -1,15 +1,23 @@
 /** The verdict for one run: the learned head on food photos, else COCO's `hot dog` class. */
 import type { HeadTensor } from "../postprocess.ts";
 import type { Verdict } from "../types.ts";
-import { type FeatureSpec, featureVector, foodScore } from "./features.ts";
+import type { ClassifierRun } from "../classifier.ts";
+import {
+  classifierVector,
+  type FeatureSpec,
+  featureVector,
+  foodScore,
+  fusedVector,
+} from "./features.ts";
 import { headScore } from "./head.ts";
-import type { VerdictModel } from "./model.ts";
+import { IMAGENET_HOTDOG, lookalikeFood, softmax } from "./imagenet_food.ts";
+import type { SecondOpinionModel, VerdictModel } from "./model.ts";
 import type { ImageMapping } from "../postprocess.ts";
 import { bestRegion } from "./region.ts";
 
 /** What one run of the detector computed, as the verdict reads it. */
 export interface RunOutputs {
-  /** The pooled feature outputs, in the prepared model's featureOutputs order. */
+  /** The pooled feature vectors, in the prepared model's featureOutputs order. */
   pooled: readonly ArrayLike<number>[];
   classMax: Float32Array;
   classBest: Float32Array;
@@ -28,7 +36,14 @@ export interface JudgeOptions {
   foodClasses: readonly number[];
   /** Build the feature vector even without a head (training), with this spec. */
   features?: FeatureSpec;
+  /**
+   * When to ask the classifier: `auto` when the head's score is in the model's band, `always`
+   * whenever the head judges, `never` (default: never; no classifier: never).
+   */
+  secondOpinion?: SecondOpinionMode;
 }
+
+export type SecondOpinionMode = "auto" | "always" | "never";
 
 export interface Judgement {
   hotdog: boolean;
@@ -36,6 +51,8 @@ export interface Judgement {
   verdict: Verdict;
   /** The head's input vector, when a head or `features` asked for it. */
   features: Float64Array | null;
+  /** True when the classifier should run and `secondOpinion()` decide. */
+  wantsSecondOpinion: boolean;
 }
 
 /** COCO's `hot dog` score that the class verdict has always called a hot dog at. */
@@ -74,7 +91,42 @@ export function verdictScore(
   return { score: classVerdictScore(run.classScore), source: "class" };
 }
 
-/** Pure: scores the run and says what decided. */
+/** Pure: whether a head score in this mode asks for the classifier. */
+export function asksSecondOpinion(
+  model: Pick<SecondOpinionModel, "band"> | null | undefined,
+  detectorScore: number,
+  mode: SecondOpinionMode,
+): boolean {
+  if (!model || mode === "never") return false;
+  if (mode === "always") return true;
+  return detectorScore >= model.band.low && detectorScore <= model.band.high;
+}
+
+/**
+ * Pure: the cascade's score for training and evaluation, with the fused vector at hand: the
+ * gate, then the detector head, then the fused head when the head's score asks for it.
+ */
+export function cascadeScore(
+  model: Pick<VerdictModel, "head" | "gate"> & {
+    secondOpinion?: Pick<SecondOpinionModel, "head" | "band"> | null;
+  },
+  run: {
+    features: ArrayLike<number>;
+    fused: ArrayLike<number> | null;
+    classScore: number;
+    foodScore: number;
+  },
+  mode: SecondOpinionMode,
+): { score: number; source: Verdict["source"] } {
+  const first = verdictScore(model, run);
+  const so = model.secondOpinion;
+  if (first.source === "head" && run.fused && asksSecondOpinion(so, first.score, mode)) {
+    return { score: headScore(so!.head, run.fused), source: "second-opinion" };
+  }
+  return first;
+}
+
+/** Pure: scores the run and says what decided, and whether the classifier should be asked. */
 export function judge(run: RunOutputs, options: JudgeOptions): Judgement {
   const { model, threshold, hotdogClass } = options;
   const classScore = hotdogClass >= 0 ? run.classBest[hotdogClass] : 0;
@@ -92,7 +144,36 @@ export function judge(run: RunOutputs, options: JudgeOptions): Judgement {
   return {
     hotdog: hotdogScore >= threshold,
     hotdogScore,
-    verdict: { source, threshold, classScore, foodScore: food, region },
+    verdict: { source, threshold, classScore, foodScore: food, region, secondOpinion: null },
     features,
+    wantsSecondOpinion: source === "head" &&
+      asksSecondOpinion(model?.secondOpinion, hotdogScore, options.secondOpinion ?? "never"),
+  };
+}
+
+/** Pure: the fused head's verdict once the classifier has run; the evidence joins the verdict. */
+export function secondOpinion(
+  first: Judgement,
+  classifier: ClassifierRun,
+  model: Pick<SecondOpinionModel, "head">,
+): Judgement {
+  const fused = fusedVector(first.features!, classifierVector(classifier));
+  const score = headScore(model.head, fused);
+  const probs = softmax(classifier.logits);
+  return {
+    ...first,
+    hotdog: score >= first.verdict.threshold,
+    hotdogScore: score,
+    verdict: {
+      ...first.verdict,
+      source: "second-opinion",
+      secondOpinion: {
+        score,
+        detectorScore: first.hotdogScore,
+        imagenetHotdog: probs[IMAGENET_HOTDOG],
+        looksLike: lookalikeFood(probs),
+      },
+    },
+    wantsSecondOpinion: false,
   };
 }

@@ -4,7 +4,23 @@ import { AppError } from "../errors.ts";
 import type { FeatureSpec } from "./features.ts";
 import type { Head } from "./head.ts";
 
-export const VERDICT_FORMAT = "nothotdog-verdict/1";
+export const VERDICT_FORMAT = "nothotdog-verdict/2";
+
+/** The cascade's second stage: the fused head on the detector's and the classifier's features. */
+export interface SecondOpinionModel {
+  /** The classifier it reads: file name and digest, and its pooled width. */
+  classifier: { name: string; sha256: string; channels: number };
+  /** The fused vector's length: the detector's features, then the classifier's. */
+  length: number;
+  /** Trained so that 0.5 is its operating point, like `head`. */
+  head: Head;
+  /**
+   * With VERDICT_SECOND_OPINION=auto the classifier runs when the detector head's score is in
+   * [low, high]: the narrowest band that kept the cascade's out-of-fold verdicts as good as
+   * always asking.
+   */
+  band: { low: number; high: number };
+}
 
 export interface VerdictModel {
   format: typeof VERDICT_FORMAT;
@@ -27,6 +43,8 @@ export interface VerdictModel {
    * training hot dogs reach. Below it COCO's class decides.
    */
   gate: { foodFloor: number };
+  /** The second opinion (null: the head alone decides, as without a classifier). */
+  secondOpinion: SecondOpinionModel | null;
   /** Held-out numbers and the threshold sweep, for the docs and `deno task eval`. */
   metrics: Record<string, unknown>;
   /** How to reproduce the file: command, data, photo licences. */
@@ -34,6 +52,13 @@ export interface VerdictModel {
 }
 
 const finite = z.number().finite();
+const HeadSchema = z.object({
+  kind: z.literal("logistic"),
+  mean: z.array(finite),
+  scale: z.array(finite.positive()),
+  weights: z.array(finite),
+  bias: finite,
+});
 const Schema = z.object({
   format: z.literal(VERDICT_FORMAT),
   detector: z.object({
@@ -45,17 +70,22 @@ const Schema = z.object({
   }),
   features: z.object({
     pooled: z.array(z.enum(["backbone", "sppf", "neck"])),
+    pooling: z.enum(["picture", "global"]),
     scores: z.enum(["logClassMax", "none"]),
     length: z.number().int().min(1),
   }),
-  head: z.object({
-    kind: z.literal("logistic"),
-    mean: z.array(finite),
-    scale: z.array(finite.positive()),
-    weights: z.array(finite),
-    bias: finite,
-  }),
+  head: HeadSchema,
   gate: z.object({ foodFloor: z.number().min(0).max(1) }),
+  secondOpinion: z.object({
+    classifier: z.object({
+      name: z.string(),
+      sha256: z.string(),
+      channels: z.number().int().min(1),
+    }),
+    length: z.number().int().min(1),
+    head: HeadSchema,
+    band: z.object({ low: z.number().min(0).max(1), high: z.number().min(0).max(1) }),
+  }).nullable(),
   metrics: z.record(z.string(), z.unknown()),
   provenance: z.record(z.string(), z.unknown()),
 });
@@ -78,6 +108,21 @@ export function parseVerdictModel(json: unknown, source = "verdict model"): Verd
   ];
   for (const [name, len] of lengths) {
     if (len !== n) throw fail(`head.${name} has ${len} values, features.length says ${n}`);
+  }
+  const so = m.secondOpinion;
+  if (so) {
+    for (
+      const [name, len] of [["mean", so.head.mean], ["scale", so.head.scale], [
+        "weights",
+        so.head.weights,
+      ]] as const
+    ) {
+      if (len.length !== so.length) {
+        throw fail(
+          `secondOpinion.head.${name} has ${len.length} values, its length says ${so.length}`,
+        );
+      }
+    }
   }
   return m;
 }

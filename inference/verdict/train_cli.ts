@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { basename } from "node:path";
 import { DEFAULTS, parseInputSize } from "../../config.ts";
+import { prepareClassifier } from "../classifier_prepare.ts";
 import { prepareModel } from "../model_prepare.ts";
 import { buildVerdict, formatJson } from "./build.ts";
 import { extractFeatures, sha256Hex } from "./extract.ts";
@@ -24,6 +25,8 @@ Options:
   --also-sizes LIST      more sizes to train on too, e.g. 256,416,512,640, so one head serves
                          them all (at some cost at the served size; default none)
   --model PATH           ONNX model (default ${DEFAULTS.MODEL_PATH})
+  --classifier PATH|none ImageNet classifier for the second opinion (default
+                         ${DEFAULTS.CLASSIFIER_PATH}); none: the detector head alone
   --seed N               seed for every split (default 1)
   --folds K              outer cross-validation folds (default 10)
   --specificity X        operating point kept on out-of-fold scores (default 0.95)
@@ -46,6 +49,7 @@ export async function main(args: string[]): Promise<number> {
       size: { type: "string" },
       "also-sizes": { type: "string", default: "none" },
       model: { type: "string", default: DEFAULTS.MODEL_PATH },
+      classifier: { type: "string", default: DEFAULTS.CLASSIFIER_PATH },
       seed: { type: "string", default: "1" },
       folds: { type: "string", default: "10" },
       specificity: { type: "string", default: "0.95" },
@@ -74,6 +78,16 @@ export async function main(args: string[]): Promise<number> {
     );
   }
   const modelBytes = await Deno.readFile(values.model);
+  const classifierBytes = values.classifier === "none"
+    ? undefined
+    : await Deno.readFile(values.classifier);
+  const classifier = classifierBytes
+    ? {
+      name: basename(values.classifier).replace(/\.onnx$/, ""),
+      sha256: await sha256Hex(classifierBytes),
+      channels: prepareClassifier(classifierBytes).channels,
+    }
+    : undefined;
   const classes = prepareModel(modelBytes).classNames.length;
   const also = values["also-sizes"] === "none"
     ? []
@@ -83,8 +97,9 @@ export async function main(args: string[]): Promise<number> {
   for (const { width, height } of sizes) {
     const runs = await extractFeatures(photos, {
       model: modelBytes,
-      inputWidth: width,
-      inputHeight: height,
+      classifier: classifierBytes,
+      // The service's own settings at this size: whatever shapes its input shapes the features.
+      settings: { ...DEFAULTS, MODEL_PATH: values.model, INPUT_SIZE: { width, height } },
       features: DEFAULT_FEATURES,
       cacheDir: values.cache === "none" ? undefined : values.cache,
       onProgress: (done, total) => {
@@ -100,7 +115,15 @@ export async function main(args: string[]): Promise<number> {
   const sets = [...new Set(photos.map((p) => p.set))].sort();
   const digests = runs.map((r) => r.digest).sort();
   // Only what shapes the file: --check, --out and --cache do not.
-  const shaping = ["size", "also-sizes", "model", "seed", "folds", "specificity"] as const;
+  const shaping = [
+    "size",
+    "also-sizes",
+    "model",
+    "classifier",
+    "seed",
+    "folds",
+    "specificity",
+  ] as const;
   const command = [
     "deno task train-verdict",
     ...shaping.filter((k) => args.some((a) => a === `--${k}` || a.startsWith(`--${k}=`)))
@@ -116,12 +139,14 @@ export async function main(args: string[]): Promise<number> {
       trainedSizes: sizes,
     },
     features: DEFAULT_FEATURES,
+    classifier,
     outerFolds: folds,
     seed,
     targetSpecificity: specificity,
     provenance: {
       command,
       model: { file: basename(values.model), sha256: await sha256Hex(modelBytes) },
+      ...(classifier ? { classifier: { file: basename(values.classifier), ...classifier } } : {}),
       data: {
         dirs,
         sets: Object.fromEntries(sets.map((s) => {
@@ -138,17 +163,27 @@ export async function main(args: string[]): Promise<number> {
   console.log(report);
   const text = formatJson(model) + "\n";
   if (values.check) {
+    // Values, not layout: a file `deno fmt` rewrapped holds the same model.
     const existing = await Deno.readTextFile(values.out).catch(() => "");
-    if (existing !== text) {
+    if (!sameJson(existing, text)) {
       console.error(`${values.out} differs from what training gives: rerun without --check`);
       return 1;
     }
-    console.error(`${values.out} is reproduced exactly`);
+    console.error(`${values.out} is reproduced exactly (every value)`);
     return 0;
   }
   await Deno.writeTextFile(values.out, text);
   console.error(`wrote ${values.out} (${text.length} bytes)`);
   return 0;
+}
+
+/** True when both texts parse to the same JSON value (keys in the same order). */
+export function sameJson(a: string, b: string): boolean {
+  try {
+    return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));
+  } catch {
+    return false;
+  }
 }
 
 function positiveInt(name: string, text: string): number {

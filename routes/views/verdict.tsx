@@ -38,6 +38,7 @@ export function Verdict({ result, oob }: VerdictProps) {
         {result ? <>hot dog score {percent}</> : "Point the camera at food"}
       </p>
       {result?.verdict ? <p class="verdict-source">{verdictSource(result)}</p> : null}
+      {lookalike(result) ? <p class="verdict-lookalike">{lookalike(result)}</p> : null}
       {state === "pending" ? null : <VerdictBadge hotdog={state === "hotdog"} />}
     </div>
   );
@@ -48,9 +49,23 @@ export function verdictSource(result: NonNullable<VerdictProps["result"]>): stri
   const v = result.verdict;
   if (!v) return "";
   const boxed = result.detections?.some((d) => d.label === "hot dog") ?? false;
-  const judge = v.source === "head" ? "learned verdict" : "COCO hot dog class";
+  const judge = v.source === "head"
+    ? "learned verdict"
+    : v.source === "second-opinion"
+    ? "learned verdict + ImageNet second opinion"
+    : "COCO hot dog class";
   if (!result.hotdog || boxed) return judge;
   return v.region ? `${judge} · dashed box: most likely spot` : `${judge} · from the whole photo`;
+}
+
+/**
+ * In the spirit of SeeFood: when the verdict is Not Hotdog and the classifier ran, which of
+ * ImageNet's foods the photo looks like; empty otherwise.
+ */
+export function lookalike(result: VerdictProps["result"]): string {
+  const so = result?.verdict?.secondOpinion;
+  if (!result || result.hotdog || !so) return "";
+  return `looks like: ${so.looksLike.label} (${Math.round(so.looksLike.score * 100)}%)`;
 }
 
 // The show's round badge: a check for Hotdog, a cross for Not Hotdog. Drawn, not a font glyph,

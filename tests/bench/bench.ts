@@ -13,6 +13,7 @@ import { snapshotJpeg } from "./_snapshot.ts";
 import { benchOddMethods, benchScanBombs, benchStalledUploads } from "./attack.ts";
 import { benchShapes } from "./shapes.ts";
 import { benchCamera } from "./camera.ts";
+import { benchVerdictCost, benchVerdictMemory } from "./verdict_cost.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -63,6 +64,21 @@ if (want("batch")) {
 }
 
 const snapshot = await snapshotJpeg("tests/data/images/bus.jpg");
+
+if (want("verdict")) {
+  const photos = (await listPhotos()).filter((_, i) => i % 7 === 0);
+  const imgs = await Promise.all(photos.map((p) => Deno.readFile(p.path)));
+  const cost = await benchVerdictCost(imgs, { rounds: 1 });
+  const memory = await benchVerdictMemory(imgs, { requests: 200, clients: 4 });
+  report.verdict = { cost, memory };
+  log(
+    `\nVerdict cost by VERDICT_SECOND_OPINION, ${imgs.length} dev photos, in-process (ms); ` +
+      "targets: auto mean <= 12, when asked <= 35",
+  );
+  if (!args.values.json) console.table(cost);
+  log("\nRSS under load, 4 clients, 200 requests (MB); target: 2 workers <= 600");
+  if (!args.values.json) console.table(memory);
+}
 
 if (want("overhead")) {
   const r = await benchOverhead(snapshot, { requests: 50 * rounds });

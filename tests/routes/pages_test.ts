@@ -96,7 +96,7 @@ Deno.test("The camera page routes", async (t) => {
         const timing = res.headers.get("Server-Timing") ?? "";
         assert.match(
           timing,
-          /^decode;dur=[\d.]+, preprocess;dur=[\d.]+, infer;dur=[\d.]+, postprocess;dur=[\d.]+, total;dur=[\d.]+$/,
+          /^decode;dur=[\d.]+, preprocess;dur=[\d.]+, infer;dur=[\d.]+, postprocess;dur=[\d.]+, verdict;dur=[\d.]+, total;dur=[\d.]+$/,
         );
         const html = await res.text();
         assert.ok(
@@ -268,5 +268,10 @@ Deno.test("serverTiming() lists every stage in milliseconds with one decimal, qu
     serverTiming({ queue: 12.34, decode: 1, preprocess: 2, infer: 3, postprocess: 4, total: 22.3 }),
     "queue;dur=12.3, decode;dur=1.0, preprocess;dur=2.0, infer;dur=3.0, postprocess;dur=4.0," +
       " total;dur=22.3",
+  );
+  assert.equal(
+    serverTiming({ decode: 1, preprocess: 2, infer: 3, postprocess: 4, verdict: 31.26, total: 41 }),
+    "decode;dur=1.0, preprocess;dur=2.0, infer;dur=3.0, postprocess;dur=4.0, verdict;dur=31.3," +
+      " total;dur=41.0",
   );
 });

@@ -42,7 +42,7 @@ Deno.test("The default head gives the right verdict on real photos from the mirr
       await t.step(`${file} is ${truth ? "a hot dog" : "not a hot dog"}`, async () => {
         const r = await detector.detect(await Deno.readFile(`${DIR}/${file}`));
         assert.equal(r.hotdog, truth, `score ${r.hotdogScore}`);
-        assert.equal(r.verdict?.source, "head");
+        assert.ok(["head", "second-opinion"].includes(r.verdict!.source), r.verdict!.source);
         assert.equal(r.verdict?.threshold, DEFAULTS.HOTDOG_THRESHOLD);
         const classSays = r.verdict!.classScore >= 0.25;
         assert.equal(classSays !== truth, classWrong, `class ${r.verdict!.classScore}`);
@@ -145,7 +145,7 @@ Deno.test("Both model files give the same verdicts: features are found by struct
     for (const { file } of ALL) {
       const bytes = await Deno.readFile(`${DIR}/${file}`);
       const [a, b] = [await fp32.detect(bytes), await fp16.detect(bytes)];
-      assert.equal(b.verdict?.source, "head");
+      assert.notEqual(b.verdict?.source, "class");
       assert.equal(b.hotdog, a.hotdog, file);
       assert.ok(
         Math.abs(a.hotdogScore - b.hotdogScore) < 0.05,

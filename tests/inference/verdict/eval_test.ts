@@ -7,6 +7,7 @@ const run = (path: string, hotdog: boolean, classScore: number): PhotoRun => ({
   photo: { path, hotdog, set: path.split("/")[0] },
   digest: path.padEnd(64, "0"),
   features: new Float64Array(),
+  classifier: null,
   classScore,
   foodScore: classScore,
   top: classScore > 0.25 ? `hot dog ${classScore.toFixed(2)}` : "",

@@ -48,9 +48,14 @@ Deno.test("fitStandardiser() gives each column its mean and spread, constants sc
 Deno.test("featureVector() concatenates pooled outputs, then floored log class maxima", () => {
   const v = featureVector([[1, 2], [3]], [0.5, 0, 1e-6], {
     pooled: ["neck"],
+    pooling: "picture",
     scores: "logClassMax",
   });
   assert.deepEqual(Array.from(v), [1, 2, 3, Math.log(0.5), Math.log(1e-4), Math.log(1e-4)]);
-  const bare = featureVector([[1, 2]], [0.5], { pooled: ["neck"], scores: "none" });
+  const bare = featureVector([[1, 2]], [0.5], {
+    pooled: ["neck"],
+    pooling: "global",
+    scores: "none",
+  });
   assert.deepEqual(Array.from(bare), [1, 2]);
 });

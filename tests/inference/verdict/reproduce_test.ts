@@ -5,10 +5,10 @@ import { extractFeatures } from "../../../inference/verdict/extract.ts";
 import { DEFAULT_FEATURES } from "../../../inference/verdict/features.ts";
 import { loadVerdictModel } from "../../../inference/verdict/model.ts";
 import { listLabelledPhotos } from "../../../inference/verdict/photos.ts";
-import { trainHead } from "../../../inference/verdict/train.ts";
+import { shiftToHalf, trainHead } from "../../../inference/verdict/train.ts";
 
-// The full `deno task train-verdict --check` also recomputes the held-out metrics (a minute
-// more); this checks what serves: the head, its gate and its operating point.
+// The full `deno task train-verdict --check` also recomputes the held-out metrics (minutes
+// more); this checks what serves: both heads, the gate, the operating points and the band.
 Deno.test("The committed head is what training on the mirror's photos gives", async () => {
   const committed = (await loadVerdictModel("models/verdict.json"))!;
   const photos = await listLabelledPhotos(
@@ -18,8 +18,11 @@ Deno.test("The committed head is what training on the mirror's photos gives", as
   );
   const runs = await extractFeatures(photos, {
     model: await Deno.readFile(DEFAULTS.MODEL_PATH),
-    inputWidth: committed.detector.inputWidth,
-    inputHeight: committed.detector.inputHeight,
+    classifier: committed.secondOpinion ? await Deno.readFile(DEFAULTS.CLASSIFIER_PATH) : undefined,
+    settings: {
+      ...DEFAULTS,
+      INPUT_SIZE: { width: committed.detector.inputWidth, height: committed.detector.inputHeight },
+    },
     features: DEFAULT_FEATURES,
     cacheDir: "tests/output/verdict-cache",
   });
@@ -29,6 +32,7 @@ Deno.test("The committed head is what training on the mirror's photos gives", as
     strata: runs.map((r) => `${r.photo.set}/${r.photo.hotdog}`),
     classScores: runs.map((r) => r.classScore),
     foodScores: runs.map((r) => r.foodScore),
+    ...(committed.secondOpinion ? { classifier: runs.map((r) => r.classifier!) } : {}),
   });
   const h = trained.head;
   assert.deepEqual(
@@ -37,4 +41,19 @@ Deno.test("The committed head is what training on the mirror's photos gives", as
   );
   assert.equal(round6(h.bias), committed.head.bias);
   assert.equal(round6(trained.gate.foodFloor), committed.gate.foodFloor);
+  const so = committed.secondOpinion;
+  assert.equal(trained.second !== null, so !== null);
+  if (so && trained.second) {
+    const correction = (committed.metrics.secondOpinion as { thresholdCorrection: number })
+      .thresholdCorrection;
+    const f = shiftToHalf(trained.second.head, correction);
+    assert.deepEqual(
+      { weights: f.weights.map(round6), bias: round6(f.bias) },
+      { weights: so.head.weights, bias: so.head.bias },
+    );
+    assert.deepEqual(
+      { low: round6(trained.second.band.low), high: round6(trained.second.band.high) },
+      so.band,
+    );
+  }
 });

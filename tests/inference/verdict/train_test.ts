@@ -123,3 +123,32 @@ Deno.test("foodFloor() is the food evidence 99% of the hot dogs reach", () => {
   // 100 hot dogs: the floor is the second lowest, so exactly one (1%) falls below it.
   assert.equal(foodFloor(data), 0.02);
 });
+
+Deno.test("trainHead() adds a fused head and a band when a second opinion helps", () => {
+  // The detector's view sees the classes 1.2 sd apart; the classifier's vector sees them again
+  // independently, so the fused head separates better and the unsure middle goes to it.
+  const n = 240;
+  const random = seededRandom(21);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const labels = [...Array(n)].map((_, i) => i % 2 === 0);
+  const noisy = (hotdog: boolean) =>
+    Float64Array.from({ length: 3 }, (_, j) => gauss() + (j === 0 ? (hotdog ? 0.6 : -0.6) : 0));
+  const data = {
+    views: labels.map((l) => [noisy(l)]),
+    labels,
+    strata: labels.map(String),
+    classScores: labels.map(() => 0),
+    foodScores: labels.map(() => 0.5),
+    classifier: labels.map(noisy),
+  };
+  const cv = crossValidate(data, { outerFolds: 4, folds: 3, targetSpecificity: 0.9 });
+  const auc = (s: number[]) => rocAuc(s.map((score, i) => ({ score, hotdog: data.labels[i] })));
+  assert.ok(auc(cv.modes.always) > auc(cv.modes.never) + 0.02, "the fused head ranks better");
+  assert.ok(cv.asked.some(Boolean) && !cv.asked.every(Boolean), "the band is a middle band");
+  assert.ok(cv.folds.every((f) => f.second && f.second.band.low < 0.5 && f.second.band.high > 0.5));
+  const trained = trainHead(data, { folds: 3 });
+  assert.equal(trained.second!.head.weights.length, 6);
+  assert.ok(trained.second!.bandShare > 0 && trained.second!.bandShare < 1);
+  // Without classifier vectors: no second opinion, as before.
+  assert.equal(trainHead({ ...data, classifier: undefined }, { folds: 3 }).second, null);
+});

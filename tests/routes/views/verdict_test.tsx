@@ -1,6 +1,7 @@
 /** Exact markup of the verdict banner in its three states, and its screen-reader region. */
 import assert from "node:assert/strict";
 import {
+  lookalike,
   Verdict,
   verdictSource,
   verdictState,
@@ -109,5 +110,34 @@ Deno.test("Verdict says what decided, and where the hot dog is when no box shows
       detections: [],
     };
     assert.equal(verdictSource(result), "COCO hot dog class");
+  });
+});
+
+Deno.test("Not Hotdog with a second opinion says which ImageNet food it looks like", async (t) => {
+  const base = {
+    source: "second-opinion" as const,
+    threshold: 0.5,
+    classScore: 0.1,
+    foodScore: 0.4,
+    region: null,
+    secondOpinion: {
+      score: 0.2,
+      detectorScore: 0.45,
+      imagenetHotdog: 0.01,
+      looksLike: { label: "pizza", score: 0.634 },
+    },
+  };
+  await t.step("not a hot dog: the look-alike and the second opinion are named", () => {
+    const result = { hotdog: false, hotdogScore: 0.2, verdict: base, detections: [] };
+    assert.equal(lookalike(result), "looks like: pizza (63%)");
+    const html = String(<Verdict result={result} />);
+    assert.match(html, /<p class="verdict-lookalike">looks like: pizza \(63%\)<\/p>/);
+    assert.match(html, /learned verdict \+ ImageNet second opinion/);
+  });
+  await t.step("a hot dog, or no second opinion: nothing about look-alikes", () => {
+    assert.equal(lookalike({ hotdog: true, hotdogScore: 0.8, verdict: base }), "");
+    const head = { ...base, source: "head" as const, secondOpinion: null };
+    const html = String(<Verdict result={{ hotdog: false, hotdogScore: 0.1, verdict: head }} />);
+    assert.doesNotMatch(html, /verdict-lookalike/);
   });
 });

@@ -1,0 +1,100 @@
+/** The ImageNet classifier's run: a centre crop of the decoded pixels, normalised, then the model. */
+import type { PreparedClassifier } from "./classifier_prepare.ts";
+import { letterbox, type RgbaImage } from "./letterbox.ts";
+import type { OrientationMap } from "./orientation.ts";
+import { createSession, type ModelSession } from "./session.ts";
+
+/** ImageNet's per-channel mean and standard deviation on the 0-1 scale (torchvision's). */
+const MEAN = [0.485, 0.456, 0.406] as const;
+const STD = [0.229, 0.224, 0.225] as const;
+
+/** The side of the centred square the classifier sees, as a share of the photo's shorter side. */
+export const CROP_FRACTION = 0.875;
+
+export interface ClassifierRun {
+  /** The pooled features before the classifier layer (1280 for MobileNetV2). */
+  pooled: Float32Array;
+  /** ImageNet logits (1000). */
+  logits: Float32Array;
+}
+
+/** Where a photo is, as the letterbox takes it: stored pixels, orientation map, seen size. */
+export interface OrientedImage {
+  image: RgbaImage;
+  map: OrientationMap;
+  width: number;
+  height: number;
+}
+
+/**
+ * Pure: the classifier's input tensor. The centred square (CROP_FRACTION of the shorter side) is
+ * resized bilinearly by the letterbox code, sampled straight from the stored pixels through the
+ * orientation map shifted to the crop's corner (no rotation or crop copy), then normalised.
+ */
+export function classifierTensor(
+  photo: OrientedImage,
+  size: number,
+  crop = CROP_FRACTION,
+): Float32Array {
+  const side = Math.max(1, Math.round(Math.min(photo.width, photo.height) * crop));
+  const x0 = Math.floor((photo.width - side) / 2);
+  const y0 = Math.floor((photo.height - side) / 2);
+  const m = photo.map;
+  const map: OrientationMap = {
+    ...m,
+    cx: m.cx + m.ax * x0 + m.bx * y0,
+    cy: m.cy + m.ay * x0 + m.by * y0,
+  };
+  const { tensor } = letterbox(photo.image, {
+    width: size,
+    height: size,
+    map,
+    orientedWidth: side,
+    orientedHeight: side,
+  });
+  const plane = size * size;
+  for (let c = 0; c < 3; c++) {
+    const mean = MEAN[c];
+    const inv = 1 / STD[c];
+    for (let i = c * plane, end = i + plane; i < end; i++) tensor[i] = (tensor[i] - mean) * inv;
+  }
+  return tensor;
+}
+
+/** One warmed classifier session. */
+export class Classifier {
+  readonly model: PreparedClassifier;
+  #session: ModelSession;
+
+  private constructor(model: PreparedClassifier, session: ModelSession) {
+    this.model = model;
+    this.#session = session;
+  }
+
+  /** Compiles the session and runs it once, so no request pays for that. */
+  static async create(
+    model: PreparedClassifier,
+    options: { threads?: number } = {},
+  ): Promise<Classifier> {
+    const c = new Classifier(model, await createSession(model, { threads: options.threads }));
+    await c.run(new Float32Array(3 * model.inputSize * model.inputSize));
+    return c;
+  }
+
+  async classify(photo: OrientedImage): Promise<ClassifierRun> {
+    return await this.run(classifierTensor(photo, this.model.inputSize));
+  }
+
+  async run(tensor: Float32Array): Promise<ClassifierRun> {
+    const s = this.model.inputSize;
+    const out = await this.#session.run(tensor, [1, 3, s, s]);
+    return {
+      pooled: out.get(this.model.pooledOutput)!.data,
+      logits: out.get(this.model.logitsOutput)!.data,
+    };
+  }
+
+  close(): Promise<void> {
+    return this.#session.release();
+  }
+}
