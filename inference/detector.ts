@@ -2,13 +2,19 @@
 import { Classifier } from "./classifier.ts";
 import type { PreparedClassifier } from "./classifier_prepare.ts";
 import { AppError } from "./errors.ts";
-import { type DecodedImage, decodeImage, warmImageDecoders } from "./image_decode.ts";
+import {
+  type DecodedImage,
+  decodeImage,
+  decodeProbedImage,
+  warmImageDecoders,
+} from "./image_decode.ts";
 import { letterbox } from "./letterbox.ts";
+import type { SizeLimits } from "./_image_limits.ts";
 import { DEFAULT_ANCHORS, type PreparedModel, prepareModel } from "./model_prepare.ts";
 import { orientedToStored } from "./orientation.ts";
 import { type HeadTensor, type ImageMapping, postprocess } from "./postprocess.ts";
 import { createSession, type ModelSession, type OutputTensor } from "./session.ts";
-import type { DetectOptions, DetectResult } from "./types.ts";
+import type { DetectOptions, DetectResult, RunOptions } from "./types.ts";
 import {
   classifierVector,
   type FeatureSpec,
@@ -142,6 +148,7 @@ export class Detector {
   #head: VerdictModel | null;
   #foodClasses: number[];
   #classifier: Classifier | null;
+  #limits: SizeLimits;
 
   private constructor(
     config: DetectorConfig,
@@ -157,6 +164,7 @@ export class Detector {
     this.#head = servingHead(config);
     this.#foodClasses = foodClassIds(model.classNames);
     this.info = modelInfo(config, model);
+    this.#limits = { maxPixels: config.maxPixels, maxSide: config.maxSide };
   }
 
   /** Prepares the graph, compiles the session and runs it once so no request pays for that. */
@@ -208,21 +216,25 @@ export class Detector {
     await warmImageDecoders();
   }
 
-  async detect(bytes: Uint8Array, options: DetectOptions = {}): Promise<DetectResult> {
-    return (await this.analyse(bytes, options)).result;
+  /**
+   * Decode -> letterbox -> run -> postprocess -> verdict. With `options.probe` (the caller
+   * probed the image against the same limits) the headers are not probed again.
+   */
+  async detect(bytes: Uint8Array, options: RunOptions = {}): Promise<DetectResult> {
+    const t0 = performance.now();
+    const image = options.probe
+      ? await decodeProbedImage(bytes, options.probe)
+      : await decodeImage(bytes, this.#limits);
+    return (await this.#detectImage(image, options, t0)).result;
   }
 
   /**
    * `detect`, plus the verdict head's input vector (null without a head or `features`) and,
    * in training mode (`features` and a classifier), the classifier's vector for every photo.
    */
-  async analyse(
-    bytes: Uint8Array,
-    options: DetectOptions = {},
-  ): Promise<Analysis> {
-    const c = this.#config;
+  async analyse(bytes: Uint8Array, options: DetectOptions = {}): Promise<Analysis> {
     const t0 = performance.now();
-    const image = await decodeImage(bytes, { maxPixels: c.maxPixels, maxSide: c.maxSide });
+    const image = await decodeImage(bytes, this.#limits);
     return await this.#detectImage(image, options, t0);
   }
 

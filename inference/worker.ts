@@ -2,14 +2,14 @@
 /// <reference lib="deno.worker" />
 import { Detector, type DetectorConfig } from "./detector.ts";
 import { toAppError } from "./errors.ts";
-import type { DetectOptions, DetectResult } from "./types.ts";
+import type { DetectResult, RunOptions } from "./types.ts";
 import { trackWasmMemory, wasmMemoryBytes } from "./_wasm_memory.ts";
 
 trackWasmMemory();
 
 export type ToWorker =
   | { type: "init"; config: DetectorConfig }
-  | { type: "detect"; id: number; bytes: Uint8Array; options: DetectOptions };
+  | { type: "detect"; id: number; bytes: Uint8Array; options: RunOptions };
 
 export type FromWorker =
   | { type: "ready"; wasmBytes: number }

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { AppError } from "../../inference/errors.ts";
-import { CodelQueue, type CodelQueueOptions } from "../../routes/codel_queue.ts";
+import { CodelQueue, type CodelQueueOptions } from "../../inference/codel_queue.ts";
 
 /** Lets pending promise continuations (grants, releases) run. */
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
