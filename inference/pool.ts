@@ -1,5 +1,5 @@
 /** A pool of Deno Workers, each with its own warmed Detector, replaced when one crashes or hangs. */
-import type { DetectorConfig, ModelInfo } from "./detector.ts";
+import type { DetectorPlan, ModelInfo } from "./detector.ts";
 import { AppError, ERROR_STATUS, type ErrorCode } from "./errors.ts";
 import type { DetectResult, RunOptions } from "./types.ts";
 import type { FromWorker, ToWorker } from "./worker.ts";
@@ -54,7 +54,7 @@ export interface PoolStats {
  */
 export class WorkerPool {
   readonly info: ModelInfo;
-  #config: DetectorConfig;
+  #plan: DetectorPlan;
   #options: PoolOptions;
   #slots: Slot[] = [];
   #nextId = 1;
@@ -64,19 +64,15 @@ export class WorkerPool {
     return this.#options.startTimeoutMs ?? 60_000;
   }
 
-  private constructor(info: ModelInfo, config: DetectorConfig, options: PoolOptions) {
-    this.info = info;
-    this.#config = config;
+  private constructor(plan: DetectorPlan, options: PoolOptions) {
+    this.info = plan.info;
+    this.#plan = plan;
     this.#options = options;
   }
 
   /** Starts every worker and resolves once all are warm (eager compile, as Axon.Serving does). */
-  static async create(
-    info: ModelInfo,
-    config: DetectorConfig,
-    options: PoolOptions,
-  ): Promise<WorkerPool> {
-    const pool = new WorkerPool(info, config, options);
+  static async create(plan: DetectorPlan, options: PoolOptions): Promise<WorkerPool> {
+    const pool = new WorkerPool(plan, options);
     await Promise.all(Array.from({ length: options.size }, (_, i) => pool.#start(i)));
     return pool;
   }
@@ -184,7 +180,7 @@ export class WorkerPool {
         }
         this.#replace(slot, `crashed: ${event.message}`, "unavailable");
       };
-      worker.postMessage({ type: "init", config: this.#config } satisfies ToWorker);
+      worker.postMessage({ type: "init", plan: this.#plan } satisfies ToWorker);
     });
   }
 

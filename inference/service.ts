@@ -1,7 +1,7 @@
 /** Starts inference (a warmed worker pool, or in-isolate as a fallback) behind its one CoDel queue. */
 import type { Config } from "../config.ts";
 import { CodelQueue, type CodelQueueStats } from "./codel_queue.ts";
-import { Detector, type ModelInfo, modelInfo } from "./detector.ts";
+import { Detector, type ModelInfo } from "./detector.ts";
 import { AppError } from "./errors.ts";
 import { type ImageInfo, probeImage } from "./image_probe.ts";
 import { type DetectorSettings, prepareDetector } from "./load_detector.ts";
@@ -97,8 +97,8 @@ export async function startInference(
   settings: InferenceSettings,
   options: InferenceOptions,
 ): Promise<Inference> {
-  const { config, prepared } = await prepareDetector(settings);
-  const info = modelInfo(config, prepared);
+  const plan = await prepareDetector(settings);
+  const info = plan.info;
   const log = options.log ?? (() => {});
   let pool: WorkerPool | undefined;
   let inline: Detector | undefined;
@@ -109,7 +109,7 @@ export async function startInference(
   const warm = (async () => {
     if (options.mode !== "inline" && typeof Worker === "function") {
       try {
-        pool = await WorkerPool.create(info, config, {
+        pool = await WorkerPool.create(plan, {
           size: options.workers,
           jobTimeoutMs: options.jobTimeoutMs,
           workerUrl: options.workerUrl,
@@ -132,7 +132,7 @@ export async function startInference(
       throw new AppError("unavailable", "Cannot start workers: this platform has no Worker");
     }
     trackWasmMemory();
-    inline = await Detector.create(config);
+    inline = await Detector.create(plan);
     mode = "inline";
   })();
   // Start-up failures are reported through `warm`; keep them from being unhandled meanwhile.
