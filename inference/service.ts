@@ -197,7 +197,8 @@ export function queueInference(
   options: Pick<InferenceOptions, "now"> = {},
 ): Inference & { wake(): void } {
   const hooks = new Set<InferenceHooks>();
-  const now = options.now ?? performance.now.bind(performance);
+  // Whole milliseconds, as the queue's messages and Retry-After speak them.
+  const now = options.now ?? Date.now;
   const queue = new CodelQueue({
     concurrency: source.concurrency,
     maxLength: settings.QUEUE_MAX,
