@@ -12,7 +12,7 @@ import { letterbox } from "./letterbox.ts";
 import type { SizeLimits } from "./_image_limits.ts";
 import { DEFAULT_ANCHORS, type PreparedModel, prepareModel } from "./model_prepare.ts";
 import { orientedToStored } from "./orientation.ts";
-import { type HeadTensor, type ImageMapping, postprocess } from "./postprocess.ts";
+import { type DetectOutput, type ImageMapping, postprocess } from "./postprocess.ts";
 import { createSession, type ModelSession, type OutputTensor } from "./session.ts";
 import type { DetectOptions, DetectResult, RunOptions } from "./types.ts";
 import {
@@ -96,14 +96,15 @@ const WARM_ASPECTS = [[1, 1], [16, 9], [9, 16], [4, 3], [3, 4]] as const;
 const WARM_RUNS = 3;
 
 /**
- * The head outputs of one run as postprocess takes them: the stride is the input height over
- * the grid height, and exports without anchor constants get YOLOv5's defaults for that stride.
+ * YOLO's detect outputs of one run as postprocess takes them: the stride is the input height
+ * over the grid height, and exports without anchor constants get YOLOv5's defaults for that
+ * stride.
  */
-export function headTensors(
+export function detectOutputs(
   model: Pick<PreparedModel, "heads">,
   outputs: ReadonlyMap<string, OutputTensor>,
   inputHeight: number,
-): HeadTensor[] {
+): DetectOutput[] {
   return model.heads.map((head) => {
     const out = outputs.get(head.name)!;
     const stride = inputHeight / out.dims[2];
@@ -324,7 +325,7 @@ export class Detector {
     const t2 = performance.now();
     const outputs = await this.#session.run(lb.tensor, [1, 3, lb.height, lb.width]);
     const t3 = performance.now();
-    const heads = headTensors(this.#model, outputs, lb.height);
+    const grids = detectOutputs(this.#model, outputs, lb.height);
     const mapping: ImageMapping = {
       scaleX: lb.scaleX,
       scaleY: lb.scaleY,
@@ -333,7 +334,7 @@ export class Detector {
       imageWidth: orientedWidth,
       imageHeight: orientedHeight,
     };
-    const { detections, classMax, classBest } = postprocess(heads, {
+    const { detections, classMax, classBest } = postprocess(grids, {
       classNames: this.#model.classNames,
       conf: options.conf ?? info.conf,
       iou: options.iou ?? info.iou,
@@ -350,7 +351,7 @@ export class Detector {
       pooled: spec ? pooledFeatures(maps, spec, area) : [],
       classMax,
       classBest,
-      heads,
+      detectOutputs: grids,
       mapping,
     }, {
       model: verdictHead,
