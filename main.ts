@@ -1,12 +1,41 @@
-/** Entry point: read the configuration once, start inference, serve, shut down gracefully. */
+/** Entry point: read the configuration once, compose inference and the app, serve, shut down gracefully. */
+import type { Hono } from "hono";
 import { type Config, loadConfig, servedAssetPaths } from "./config.ts";
-import { startInference } from "./inference/service.ts";
+import { type Inference, type InferenceOptions, startInference } from "./inference/mod.ts";
 import { main as fetchAssets } from "./models/assets.ts";
 import { createApp } from "./routes/app.ts";
 import { listenUrls } from "./routes/listen_urls.ts";
 
 const logLine = (msg: string, fields: Record<string, unknown> = {}) =>
   console.log(JSON.stringify({ time: new Date().toISOString(), level: "info", msg, ...fields }));
+
+/** What tests and the bench may change in the composition; everything else is the config's. */
+export interface ServiceOverrides {
+  /** Inference options over the config's (worker module, a stub runner, start timeout...). */
+  inference?: Partial<InferenceOptions>;
+  /** Clock in ms for the rate limiter and the queue. */
+  now?: () => number;
+  /** Request log sink; null: none; default: stdout when LOG_REQUESTS is on. */
+  log?: ((line: string) => void) | null;
+}
+
+/** The service as main.ts runs it: inference (started, warming) and the app in front of it. */
+export async function createService(
+  config: Config,
+  overrides: ServiceOverrides = {},
+): Promise<{ app: Hono; inference: Inference }> {
+  const inference = await startInference(config, {
+    mode: config.INFERENCE_MODE,
+    workers: config.WORKERS,
+    jobTimeoutMs: config.JOB_TIMEOUT_MS,
+    onRestart: (reason) => logLine("worker replaced", { reason }),
+    log: (message) => logLine(message),
+    now: overrides.now,
+    ...overrides.inference,
+  });
+  const app = createApp({ config, inference, now: overrides.now, log: overrides.log });
+  return { app, inference };
+}
 
 /** A bad setting is the user's to fix: one line naming every problem, exit 2, no stack trace. */
 function configOrExit(): Config {
@@ -51,23 +80,7 @@ if (import.meta.main) {
   }
   const tls = tlsOrExit(config);
   const started = performance.now();
-  const inference = await startInference(config, {
-    mode: config.INFERENCE_MODE,
-    workers: config.WORKERS,
-    jobTimeoutMs: config.JOB_TIMEOUT_MS,
-    onRestart: (reason) => logLine("worker replaced", { reason }),
-    log: (message) => logLine(message),
-  });
-  const app = createApp({
-    config,
-    service: inference,
-    // In-isolate fallback runs one detection at a time; the pool runs one per worker.
-    get concurrency() {
-      return inference.mode === "inline" ? 1 : config.WORKERS;
-    },
-    ready: inference.ready,
-    poolStats: inference.stats,
-  });
+  const { app, inference } = await createService(config);
   const server = Deno.serve({
     port: config.PORT,
     hostname: config.HOST,

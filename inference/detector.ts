@@ -2,13 +2,19 @@
 import { Classifier } from "./classifier.ts";
 import type { PreparedClassifier } from "./classifier_prepare.ts";
 import { AppError } from "./errors.ts";
-import { type DecodedImage, decodeImage, warmImageDecoders } from "./image_decode.ts";
+import {
+  type DecodedImage,
+  decodeImage,
+  decodeProbedImage,
+  warmImageDecoders,
+} from "./image_decode.ts";
 import { letterbox } from "./letterbox.ts";
+import type { SizeLimits } from "./_image_limits.ts";
 import { DEFAULT_ANCHORS, type PreparedModel, prepareModel } from "./model_prepare.ts";
 import { orientedToStored } from "./orientation.ts";
-import { type HeadTensor, type ImageMapping, postprocess } from "./postprocess.ts";
+import { type DetectOutput, type ImageMapping, postprocess } from "./postprocess.ts";
 import { createSession, type ModelSession, type OutputTensor } from "./session.ts";
-import type { DetectOptions, DetectResult } from "./types.ts";
+import type { DetectOptions, DetectResult, RunOptions } from "./types.ts";
 import {
   classifierVector,
   type FeatureSpec,
@@ -90,14 +96,15 @@ const WARM_ASPECTS = [[1, 1], [16, 9], [9, 16], [4, 3], [3, 4]] as const;
 const WARM_RUNS = 3;
 
 /**
- * The head outputs of one run as postprocess takes them: the stride is the input height over
- * the grid height, and exports without anchor constants get YOLOv5's defaults for that stride.
+ * YOLO's detect outputs of one run as postprocess takes them: the stride is the input height
+ * over the grid height, and exports without anchor constants get YOLOv5's defaults for that
+ * stride.
  */
-export function headTensors(
+export function detectOutputs(
   model: Pick<PreparedModel, "heads">,
   outputs: ReadonlyMap<string, OutputTensor>,
   inputHeight: number,
-): HeadTensor[] {
+): DetectOutput[] {
   return model.heads.map((head) => {
     const out = outputs.get(head.name)!;
     const stride = inputHeight / out.dims[2];
@@ -111,12 +118,68 @@ export function headTensors(
   });
 }
 
-/** What clients are told about the model: from the configuration and the prepared graph. */
-export function modelInfo(config: DetectorConfig, model: PreparedModel): ModelInfo {
-  return Object.freeze({
+/**
+ * Everything a Detector runs with, resolved once (on the main thread, by planDetector) and
+ * handed to each worker as is: the prepared graph, the verdict head serving this input size or
+ * none, the thresholds and limits, what clients are told. Frozen; stages get their options
+ * from it and keep no defaults of their own.
+ */
+export interface DetectorPlan {
+  readonly model: PreparedModel;
+  readonly info: ModelInfo;
+  /** The verdict head trained at this input size; null: COCO's class alone decides. */
+  readonly verdictHead: VerdictModel | null;
+  /** Training mode: compute this feature vector (and the classifier's) for every photo. */
+  readonly training: FeatureSpec | null;
+  /** The classifier, when something will ask it (the head's second opinion, or training). */
+  readonly classifier: PreparedClassifier | null;
+  /** Whether the head's second opinion would ask a classifier (one is worth loading). */
+  readonly wantsClassifier: boolean;
+  readonly secondOpinion: SecondOpinionMode;
+  readonly limits: Readonly<Required<SizeLimits>>;
+  /** WASM threads per session; undefined: the session's default. */
+  readonly threads: number | undefined;
+}
+
+/**
+ * Resolves a configuration into the frozen plan: looks the verdict head up for the input size
+ * (the one place that does), prepares the graph with the head's feature outputs unless it came
+ * prepared, checks the input size against the model's strides and the classifier against the
+ * head. Throws an AppError for a configuration that cannot run.
+ */
+export function planDetector(config: DetectorConfig): DetectorPlan {
+  const size = { width: config.inputWidth, height: config.inputHeight };
+  const head = headForSize(config.verdict, size);
+  const training = config.features ?? null;
+  const spec = head?.features ?? training;
+  const model = config.model instanceof Uint8Array
+    ? prepareModel(config.model, spec ? prepareOptionsFor(spec) : {})
+    : config.model;
+  const stride = model.maxStride;
+  for (const [axis, v] of [["width", size.width], ["height", size.height]] as const) {
+    if (!Number.isInteger(v) || v < stride || v % stride !== 0) {
+      throw new AppError(
+        "invalid_parameter",
+        `Cannot load model: input ${axis} ${v} is not a positive multiple of ${stride}`,
+      );
+    }
+  }
+  const secondOpinion = config.secondOpinion ?? "auto";
+  const so = head?.secondOpinion;
+  const wantsClassifier = !!so && secondOpinion !== "never";
+  // The classifier's session is started only when something will ask it.
+  const classifier = config.classifier && (training || wantsClassifier) ? config.classifier : null;
+  if (classifier && so && so.classifier.channels !== classifier.channels) {
+    throw new AppError(
+      "model_invalid",
+      `Cannot load verdict head: its second opinion reads ${so.classifier.channels} classifier ` +
+        `features (${so.classifier.name}), this classifier gives ${classifier.channels}`,
+    );
+  }
+  const info: ModelInfo = Object.freeze({
     name: config.modelName,
-    inputWidth: config.inputWidth,
-    inputHeight: config.inputHeight,
+    inputWidth: size.width,
+    inputHeight: size.height,
     letterbox: config.letterbox ?? "square",
     classNames: Object.freeze([...model.classNames]),
     sourceInputType: model.sourceInputType,
@@ -124,61 +187,56 @@ export function modelInfo(config: DetectorConfig, model: PreparedModel): ModelIn
     iou: config.iou,
     maxDetections: config.maxDetections,
     hotdogThreshold: config.hotdogThreshold,
-    verdict: servingHead(config) ? "head" : "class",
+    verdict: head ? "head" : "class",
+  });
+  return Object.freeze({
+    model,
+    info,
+    verdictHead: head,
+    training,
+    classifier,
+    wantsClassifier,
+    secondOpinion,
+    limits: Object.freeze({ maxPixels: config.maxPixels, maxSide: config.maxSide }),
+    threads: config.threads,
   });
 }
 
-/** The verdict head that serves this configuration's input size, if any. */
-function servingHead(config: DetectorConfig): VerdictModel | null {
-  return headForSize(config.verdict, { width: config.inputWidth, height: config.inputHeight });
+/** A plan already resolved (planDetector's), as opposed to a configuration to resolve. */
+function isPlan(x: DetectorConfig | DetectorPlan): x is DetectorPlan {
+  return "info" in x && "verdictHead" in x;
 }
 
 export class Detector {
   readonly info: ModelInfo;
+  #plan: DetectorPlan;
   #model: PreparedModel;
   #session: ModelSession;
-  #config: DetectorConfig;
   #hotdogClass: number;
-  #head: VerdictModel | null;
   #foodClasses: number[];
   #classifier: Classifier | null;
 
-  private constructor(
-    config: DetectorConfig,
-    model: PreparedModel,
-    session: ModelSession,
-    classifier: Classifier | null,
-  ) {
-    this.#config = config;
-    this.#model = model;
+  private constructor(plan: DetectorPlan, session: ModelSession, classifier: Classifier | null) {
+    this.#plan = plan;
+    this.#model = plan.model;
     this.#session = session;
     this.#classifier = classifier;
-    this.#hotdogClass = model.classNames.indexOf(HOTDOG_LABEL);
-    this.#head = servingHead(config);
-    this.#foodClasses = foodClassIds(model.classNames);
-    this.info = modelInfo(config, model);
+    this.#hotdogClass = plan.model.classNames.indexOf(HOTDOG_LABEL);
+    this.#foodClasses = foodClassIds(plan.model.classNames);
+    this.info = plan.info;
   }
 
-  /** Prepares the graph, compiles the session and runs it once so no request pays for that. */
-  static async create(config: DetectorConfig): Promise<Detector> {
-    const spec = servingHead(config)?.features ?? config.features;
-    const model = config.model instanceof Uint8Array
-      ? prepareModel(config.model, spec ? prepareOptionsFor(spec) : {})
-      : config.model;
-    const stride = model.maxStride;
-    for (
-      const [axis, v] of [["width", config.inputWidth], ["height", config.inputHeight]] as const
-    ) {
-      if (!Number.isInteger(v) || v < stride || v % stride !== 0) {
-        throw new AppError(
-          "invalid_parameter",
-          `Cannot load model: input ${axis} ${v} is not a positive multiple of ${stride}`,
-        );
-      }
-    }
-    const session = await createSession(model, { threads: config.threads });
-    const classifier = await startClassifier(config);
-    const detector = new Detector(config, model, session, classifier);
+  /**
+   * Compiles the session and runs it once so no request pays for that. Takes the plan made on
+   * the main thread (workers), or a configuration it plans here (tools, tests).
+   */
+  static async create(config: DetectorConfig | DetectorPlan): Promise<Detector> {
+    const plan = isPlan(config) ? config : planDetector(config);
+    const session = await createSession(plan.model, { threads: plan.threads });
+    const classifier = plan.classifier
+      ? await Classifier.create(plan.classifier, { threads: plan.threads })
+      : null;
+    const detector = new Detector(plan, session, classifier);
     await detector.#warmUp();
     return detector;
   }
@@ -189,7 +247,7 @@ export class Detector {
    * a shape's first runs, nor the JIT of letterbox and postprocess.
    */
   async #warmUp(): Promise<void> {
-    const { inputWidth: w, inputHeight: h } = this.#config;
+    const { inputWidth: w, inputHeight: h } = this.#plan.info;
     const outputs = await this.#session.run(new Float32Array(3 * w * h), [1, 3, h, w]);
     this.#checkVerdictFits(outputs);
     // One image suffices when every image gets the same tensor.
@@ -208,27 +266,31 @@ export class Detector {
     await warmImageDecoders();
   }
 
-  async detect(bytes: Uint8Array, options: DetectOptions = {}): Promise<DetectResult> {
-    return (await this.analyse(bytes, options)).result;
+  /**
+   * Decode -> letterbox -> run -> postprocess -> verdict. With `options.probe` (the caller
+   * probed the image against the same limits) the headers are not probed again.
+   */
+  async detect(bytes: Uint8Array, options: RunOptions = {}): Promise<DetectResult> {
+    const t0 = performance.now();
+    const image = options.probe
+      ? await decodeProbedImage(bytes, options.probe)
+      : await decodeImage(bytes, this.#plan.limits);
+    return (await this.#detectImage(image, options, t0)).result;
   }
 
   /**
    * `detect`, plus the verdict head's input vector (null without a head or `features`) and,
    * in training mode (`features` and a classifier), the classifier's vector for every photo.
    */
-  async analyse(
-    bytes: Uint8Array,
-    options: DetectOptions = {},
-  ): Promise<Analysis> {
-    const c = this.#config;
+  async analyse(bytes: Uint8Array, options: DetectOptions = {}): Promise<Analysis> {
     const t0 = performance.now();
-    const image = await decodeImage(bytes, { maxPixels: c.maxPixels, maxSide: c.maxSide });
+    const image = await decodeImage(bytes, this.#plan.limits);
     return await this.#detectImage(image, options, t0);
   }
 
   /** A head trained on another graph would read garbage: refuse it at start-up, not per photo. */
   #checkVerdictFits(outputs: Map<string, OutputTensor>): void {
-    const v = servingHead(this.#config);
+    const v = this.#plan.verdictHead;
     if (!v) return;
     const pooled = this.#model.featureOutputs.reduce((n, o) => n + outputs.get(o)!.dims[1], 0);
     const length = pooled +
@@ -249,12 +311,12 @@ export class Detector {
     options: DetectOptions,
     t0: number,
   ): Promise<Analysis> {
-    const c = this.#config;
+    const { info, verdictHead, training } = this.#plan;
     const t1 = performance.now();
     const { orientation, orientedWidth, orientedHeight } = image.info;
     const lb = letterbox(image, {
-      width: c.inputWidth,
-      height: c.inputHeight,
+      width: info.inputWidth,
+      height: info.inputHeight,
       stride: this.info.letterbox === "auto" ? this.#model.maxStride : undefined,
       map: orientedToStored(orientation, image.width, image.height),
       orientedWidth,
@@ -263,7 +325,7 @@ export class Detector {
     const t2 = performance.now();
     const outputs = await this.#session.run(lb.tensor, [1, 3, lb.height, lb.width]);
     const t3 = performance.now();
-    const heads = headTensors(this.#model, outputs, lb.height);
+    const grids = detectOutputs(this.#model, outputs, lb.height);
     const mapping: ImageMapping = {
       scaleX: lb.scaleX,
       scaleY: lb.scaleY,
@@ -272,32 +334,32 @@ export class Detector {
       imageWidth: orientedWidth,
       imageHeight: orientedHeight,
     };
-    const { detections, classMax, classBest } = postprocess(heads, {
+    const { detections, classMax, classBest } = postprocess(grids, {
       classNames: this.#model.classNames,
-      conf: options.conf ?? c.conf,
-      iou: options.iou ?? c.iou,
-      maxDetections: options.maxDetections ?? c.maxDetections,
+      conf: options.conf ?? info.conf,
+      iou: options.iou ?? info.iou,
+      maxDetections: options.maxDetections ?? info.maxDetections,
       classes: options.classes,
       ...mapping,
     });
     const t4 = performance.now();
     // The verdict ignores the request's thresholds and class filter: same photo, same verdict.
-    const spec = this.#head?.features ?? c.features;
+    const spec = verdictHead?.features ?? training;
     const area = { mapping, inputWidth: lb.width, inputHeight: lb.height };
     const maps = this.#model.featureOutputs.map((name) => outputs.get(name)!);
     let judged: Judgement = judge({
       pooled: spec ? pooledFeatures(maps, spec, area) : [],
       classMax,
       classBest,
-      heads,
+      detectOutputs: grids,
       mapping,
     }, {
-      model: this.#head,
-      threshold: c.hotdogThreshold,
+      model: verdictHead,
+      threshold: info.hotdogThreshold,
       hotdogClass: this.#hotdogClass,
       foodClasses: this.#foodClasses,
-      features: c.features,
-      secondOpinion: this.#classifier ? c.secondOpinion ?? "auto" : "never",
+      features: training ?? undefined,
+      secondOpinion: this.#classifier ? this.#plan.secondOpinion : "never",
     });
     const photo = () => ({
       image,
@@ -306,12 +368,12 @@ export class Detector {
       height: orientedHeight,
     });
     let classifierFeatures: Float64Array | null = null;
-    if (this.#classifier && c.features) {
+    if (this.#classifier && training) {
       // Training: every photo's second opinion, whatever the band says.
       classifierFeatures = classifierVector(await this.#classifier.classify(photo()));
     } else if (judged.wantsSecondOpinion && this.#classifier) {
       const run = await this.#classifier.classify(photo());
-      judged = secondOpinion(judged, run, this.#head!.secondOpinion!);
+      judged = secondOpinion(judged, run, verdictHead!.secondOpinion!);
     }
     const { hotdog, hotdogScore, verdict, features } = judged;
     const t5 = performance.now();
@@ -365,22 +427,4 @@ export interface Analysis {
   result: DetectResult;
   features: Float64Array | null;
   classifierFeatures: Float64Array | null;
-}
-
-/**
- * The classifier's warmed session when something will ask it: the head's second opinion, or
- * training (`features`). A head whose second opinion read another classifier is refused.
- */
-async function startClassifier(config: DetectorConfig): Promise<Classifier | null> {
-  const prepared = config.classifier;
-  const so = servingHead(config)?.secondOpinion;
-  if (!prepared || (!config.features && (!so || config.secondOpinion === "never"))) return null;
-  if (so && so.classifier.channels !== prepared.channels) {
-    throw new AppError(
-      "model_invalid",
-      `Cannot load verdict head: its second opinion reads ${so.classifier.channels} classifier ` +
-        `features (${so.classifier.name}), this classifier gives ${prepared.channels}`,
-    );
-  }
-  return await Classifier.create(prepared, { threads: config.threads });
 }

@@ -24,7 +24,18 @@ export async function decodeImage(
   bytes: Uint8Array,
   limits: SizeLimits = {},
 ): Promise<DecodedImage> {
-  const info = probeImage(bytes, limits);
+  return await decodeProbedImage(bytes, probeImage(bytes, limits));
+}
+
+/**
+ * Decodes an image whose headers the caller has already probed with `probeImage` (and the
+ * limits): the route probes once, to charge for the image before it queues, and the worker
+ * decodes with that probe instead of walking the headers again.
+ */
+export async function decodeProbedImage(
+  bytes: Uint8Array,
+  info: ImageInfo,
+): Promise<DecodedImage> {
   if (info.format === "jpeg") {
     // probeImage() already walked the JPEG to EOI against the limits: decode without a re-walk.
     return { ...await decodeProbedJpeg(bytes, info), info };

@@ -2,6 +2,7 @@
 
 import { AppError } from "./errors.ts";
 import { isOrientation, type Orientation, orientedSize } from "./orientation.ts";
+import { DEFAULT_MAX_PIXELS, DEFAULT_MAX_SIDE } from "./_image_limits.ts";
 
 /** What the headers say about a JPEG that the decoder may safely be given. */
 export interface JpegInfo {
@@ -43,9 +44,6 @@ export interface ProbeOptions {
   /** Refuse images whose pixels x scans is over this (default {@link MAX_DECODE_WORK}). */
   maxDecodeWork?: number;
 }
-
-export const DEFAULT_MAX_PIXELS = 16_800_000;
-export const DEFAULT_MAX_SIDE = 8192;
 
 /**
  * Most scans a JPEG may have. Each scan makes the decoder visit every block of its components

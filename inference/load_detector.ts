@@ -1,12 +1,11 @@
-/** Builds a Detector (or its configuration) from a model file on disk and the service's settings. */
+/** Builds a Detector's plan (or its configuration) from the model files on disk and the service's settings. */
 import { basename } from "node:path";
 import type { Config } from "../config.ts";
 import { prepareClassifier, type PreparedClassifier } from "./classifier_prepare.ts";
-import { Detector, type DetectorConfig } from "./detector.ts";
+import { Detector, type DetectorConfig, type DetectorPlan, planDetector } from "./detector.ts";
 import { AppError } from "./errors.ts";
-import { type PreparedModel, prepareModel } from "./model_prepare.ts";
-import { prepareOptionsFor } from "./verdict/features.ts";
-import { headForSize, loadVerdictModel, type VerdictModel } from "./verdict/model.ts";
+import type { PreparedModel } from "./model_prepare.ts";
+import { loadVerdictModel, type VerdictModel } from "./verdict/model.ts";
 
 export type DetectorSettings = Pick<
   Config,
@@ -69,21 +68,24 @@ export function detectorConfig(
 }
 
 /**
- * Reads the model and the verdict head, and prepares the graph with the head's feature outputs:
- * the configuration workers can take ready-made.
+ * Reads the model, the verdict head and (when the head will ask it) the classifier, and
+ * resolves them into the frozen plan workers take ready-made: the graph prepared with the
+ * head's feature outputs, the head for this input size or none.
  */
-export async function prepareDetector(
-  settings: DetectorSettings,
-): Promise<{ config: DetectorConfig; prepared: PreparedModel }> {
+export async function prepareDetector(settings: DetectorSettings): Promise<DetectorPlan> {
   const bytes = await readModelFile(settings.MODEL_PATH);
   const verdict = await loadVerdictModel(settings.VERDICT_HEAD);
-  const head = headForSize(verdict, settings.INPUT_SIZE);
-  const prepared = prepareModel(bytes, head ? prepareOptionsFor(head.features) : {});
+  const plan = planDetector(detectorConfig(settings, bytes, { verdict }));
   // The classifier is read only when something will ask it; a missing file is a clear error.
-  const wanted = head?.secondOpinion && settings.VERDICT_SECOND_OPINION !== "never" &&
-    settings.CLASSIFIER_PATH !== "none" && settings.CLASSIFIER_PATH !== "";
-  const classifier = wanted ? await loadClassifier(settings.CLASSIFIER_PATH) : null;
-  return { config: detectorConfig(settings, prepared, { verdict, classifier }), prepared };
+  const wanted = plan.wantsClassifier && settings.CLASSIFIER_PATH !== "none" &&
+    settings.CLASSIFIER_PATH !== "";
+  if (!wanted) return plan;
+  const classifier = await loadClassifier(settings.CLASSIFIER_PATH);
+  // The graph is prepared already: planning again only checks the classifier against the head.
+  return planDetector({
+    ...detectorConfig(settings, plan.model, { verdict: plan.verdictHead }),
+    classifier,
+  });
 }
 
 /** Reads and prepares the ImageNet classifier (CLASSIFIER_PATH). */
@@ -93,5 +95,5 @@ export async function loadClassifier(path: string): Promise<PreparedClassifier> 
 
 /** Reads the model and the verdict head and warms a Detector in this isolate. */
 export async function loadDetector(settings: DetectorSettings): Promise<Detector> {
-  return await Detector.create((await prepareDetector(settings)).config);
+  return await Detector.create(await prepareDetector(settings));
 }

@@ -1,7 +1,7 @@
 /** A pool of Deno Workers, each with its own warmed Detector, replaced when one crashes or hangs. */
-import type { DetectorConfig, ModelInfo } from "./detector.ts";
+import type { DetectorPlan, ModelInfo } from "./detector.ts";
 import { AppError, ERROR_STATUS, type ErrorCode } from "./errors.ts";
-import type { DetectOptions, DetectResult } from "./types.ts";
+import type { DetectResult, RunOptions } from "./types.ts";
 import type { FromWorker, ToWorker } from "./worker.ts";
 
 export interface PoolOptions {
@@ -15,12 +15,14 @@ export interface PoolOptions {
   startTimeoutMs?: number;
   /** Called on each worker replacement, with the reason. */
   onRestart?: (reason: string) => void;
+  /** Called when a worker becomes ready (at start or after a replacement): one more slot. */
+  onReady?: () => void;
 }
 
 interface Job {
   id: number;
   bytes: Uint8Array;
-  options: DetectOptions;
+  options: RunOptions;
   resolve: (r: DetectResult) => void;
   reject: (e: unknown) => void;
 }
@@ -39,24 +41,22 @@ export interface PoolStats {
   size: number;
   ready: number;
   busy: number;
-  waiting: number;
   restarts: number;
   /** WASM linear memory per worker, bytes (as last reported). */
   wasmBytes: number[];
 }
 
 /**
- * Runs detections on `size` workers. Jobs wait in FIFO order for an idle, warm worker; the
- * admission queue in front (routes/) bounds how many can wait. Each worker runs one job at a
- * time, as a WASM session requires. A crash or a job past its deadline fails that job with 503
- * and replaces the worker; other jobs are untouched.
+ * Runs detections on `size` workers. It keeps no waiting list: the CoDel queue in front
+ * (codel_queue.ts, its concurrency the workers `ready`) hands it a job only when a worker is
+ * free. Each worker runs one job at a time, as a WASM session requires. A crash or a job past
+ * its deadline fails that job with 503 and replaces the worker; other jobs are untouched.
  */
 export class WorkerPool {
   readonly info: ModelInfo;
-  #config: DetectorConfig;
+  #plan: DetectorPlan;
   #options: PoolOptions;
   #slots: Slot[] = [];
-  #waiting: Job[] = [];
   #nextId = 1;
   #restarts = 0;
   #closed = false;
@@ -64,19 +64,15 @@ export class WorkerPool {
     return this.#options.startTimeoutMs ?? 60_000;
   }
 
-  private constructor(info: ModelInfo, config: DetectorConfig, options: PoolOptions) {
-    this.info = info;
-    this.#config = config;
+  private constructor(plan: DetectorPlan, options: PoolOptions) {
+    this.info = plan.info;
+    this.#plan = plan;
     this.#options = options;
   }
 
   /** Starts every worker and resolves once all are warm (eager compile, as Axon.Serving does). */
-  static async create(
-    info: ModelInfo,
-    config: DetectorConfig,
-    options: PoolOptions,
-  ): Promise<WorkerPool> {
-    const pool = new WorkerPool(info, config, options);
+  static async create(plan: DetectorPlan, options: PoolOptions): Promise<WorkerPool> {
+    const pool = new WorkerPool(plan, options);
     await Promise.all(Array.from({ length: options.size }, (_, i) => pool.#start(i)));
     return pool;
   }
@@ -85,37 +81,55 @@ export class WorkerPool {
     return !this.#closed && this.#slots.every((s) => s.ready);
   }
 
+  /** Workers warm and not being replaced: how many jobs may run at once right now. */
+  get readyCount(): number {
+    return this.#slots.filter((s) => s.ready).length;
+  }
+
   get stats(): PoolStats {
     return {
       size: this.#slots.length,
       ready: this.#slots.filter((s) => s.ready).length,
       busy: this.#slots.filter((s) => s.job).length,
-      waiting: this.#waiting.length,
       restarts: this.#restarts,
       wasmBytes: this.#slots.map((s) => s.wasmBytes),
     };
   }
 
-  detect(bytes: Uint8Array, options: DetectOptions = {}): Promise<DetectResult> {
+  /**
+   * Runs one detection on an idle worker. `options` must be plain data (it is cloned to the
+   * worker). The queue in front asks only when a worker is free; if none is, this rejects
+   * rather than wait.
+   */
+  detect(bytes: Uint8Array, options: RunOptions = {}): Promise<DetectResult> {
     if (this.#closed) {
       return Promise.reject(
         new AppError("unavailable", "Cannot detect: the service is shutting down"),
       );
     }
-    // Only plain data crosses to a worker (an AbortSignal in the options would not clone).
-    const { conf, iou, maxDetections, classes } = options;
-    const clean: DetectOptions = { conf, iou, maxDetections, classes };
+    const slot = this.#slots.find((s) => s.ready && !s.job);
+    if (!slot) {
+      return Promise.reject(
+        new AppError("unavailable", "Cannot detect: no worker is free; retry the request", {
+          retryAfter: 1,
+        }),
+      );
+    }
     return new Promise((resolve, reject) => {
-      this.#waiting.push({ id: this.#nextId++, bytes, options: clean, resolve, reject });
-      this.#dispatch();
+      const job: Job = { id: this.#nextId++, bytes, options, resolve, reject };
+      slot.job = job;
+      slot.timer = setTimeout(
+        () => this.#replace(slot, `took over ${this.#options.jobTimeoutMs} ms`, "timeout"),
+        this.#options.jobTimeoutMs,
+      );
+      const msg: ToWorker = { type: "detect", id: job.id, bytes, options };
+      // The body buffer is ours alone: transfer it instead of copying it.
+      slot.worker.postMessage(msg, [bytes.buffer as ArrayBuffer]);
     });
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    for (const job of this.#waiting.splice(0)) {
-      job.reject(new AppError("unavailable", "Cannot detect: the service is shutting down"));
-    }
     for (const slot of this.#slots) {
       clearTimeout(slot.timer);
       slot.job?.reject(new AppError("unavailable", "Cannot detect: the service is shutting down"));
@@ -149,7 +163,7 @@ export class WorkerPool {
           slot.ready = true;
           slot.wasmBytes = msg.wasmBytes;
           resolve();
-          this.#dispatch();
+          this.#options.onReady?.();
         } else if (msg.type === "init-error") {
           clearTimeout(startTimer);
           worker.terminate();
@@ -166,7 +180,7 @@ export class WorkerPool {
         }
         this.#replace(slot, `crashed: ${event.message}`, "unavailable");
       };
-      worker.postMessage({ type: "init", config: this.#config } satisfies ToWorker);
+      worker.postMessage({ type: "init", plan: this.#plan } satisfies ToWorker);
     });
   }
 
@@ -182,7 +196,6 @@ export class WorkerPool {
       const code = (msg.code in ERROR_STATUS ? msg.code : "internal") as ErrorCode;
       job.reject(new AppError(code, msg.message));
     }
-    this.#dispatch();
   }
 
   /** Fails the slot's job with 503, terminates the worker and starts a fresh one in its place. */
@@ -204,21 +217,5 @@ export class WorkerPool {
     this.#start(slot.index).catch((err) => {
       console.error(`Cannot restart worker ${slot.index}: ${(err as Error).message}`);
     });
-  }
-
-  #dispatch(): void {
-    for (const slot of this.#slots) {
-      if (this.#waiting.length === 0) return;
-      if (!slot.ready || slot.job) continue;
-      const job = this.#waiting.shift()!;
-      slot.job = job;
-      slot.timer = setTimeout(
-        () => this.#replace(slot, `took over ${this.#options.jobTimeoutMs} ms`, "timeout"),
-        this.#options.jobTimeoutMs,
-      );
-      const msg: ToWorker = { type: "detect", id: job.id, bytes: job.bytes, options: job.options };
-      // The body buffer is ours alone: transfer it instead of copying it.
-      slot.worker.postMessage(msg, [job.bytes.buffer as ArrayBuffer]);
-    }
   }
 }

@@ -1,8 +1,11 @@
-/** Decodes raw YOLOv5 head logits into boxes, filters, runs class-aware NMS and maps back. */
+/** Decodes raw YOLOv5 detect-output logits into boxes, filters, runs class-aware NMS and maps back. */
 import type { Box, Detection } from "./types.ts";
 
-/** One head output: logits [anchors * (5 + classes), ny, nx] for batch item 0. */
-export interface HeadTensor {
+/**
+ * One of YOLO's detect outputs (the graph's per-stride "heads"; not the verdict head): logits
+ * [anchors * (5 + classes), ny, nx] for batch item 0.
+ */
+export interface DetectOutput {
   data: Float32Array;
   ny: number;
   nx: number;
@@ -23,12 +26,12 @@ export interface ImageMapping {
 
 export interface PostprocessOptions extends ImageMapping {
   classNames: readonly string[];
-  /** Confidence threshold on objectness x class probability (default 0.25). */
-  conf?: number;
-  /** IoU threshold for NMS (default 0.45). */
-  iou?: number;
-  /** Keep at most this many detections (default 300, as Ultralytics' max_det). */
-  maxDetections?: number;
+  /** Confidence threshold on objectness x class probability (CONF_THRESHOLD or the request's). */
+  conf: number;
+  /** IoU threshold for NMS. */
+  iou: number;
+  /** Keep at most this many detections (as Ultralytics' max_det). */
+  maxDetections: number;
   /** Keep only these class ids (after the best class is chosen, as Ultralytics does). */
   classes?: readonly number[];
 }
@@ -55,10 +58,10 @@ export const logit = (p: number) => Math.log(p / (1 - p));
 
 /** Pure: the whole postprocess for one image. */
 export function postprocess(
-  heads: readonly HeadTensor[],
+  outputs: readonly DetectOutput[],
   options: PostprocessOptions,
 ): PostprocessResult {
-  const conf = options.conf ?? 0.25;
+  const { conf } = options;
   const numClasses = options.classNames.length;
   const no = numClasses + 5;
   const classMax = new Float32Array(numClasses);
@@ -70,8 +73,8 @@ export function postprocess(
   const objLogitMin = logit(Math.min(conf, CLASS_MAX_OBJ));
   const cand: { x1: number; y1: number; x2: number; y2: number; score: number; cls: number }[] = [];
 
-  for (const head of heads) {
-    const { data, ny, nx, anchors } = head;
+  for (const output of outputs) {
+    const { data, ny, nx, anchors } = output;
     const cells = ny * nx;
     if (data.length < anchors.length * no * cells) {
       throw new RangeError(
@@ -109,14 +112,14 @@ export function postprocess(
         if (score > classBest[best]) classBest[best] = score;
         if (obj <= conf || !(score > conf)) continue;
         if (allowed && !allowed.has(best)) continue;
-        cand.push({ ...cellBox(head, a, cell, no), score, cls: best });
+        cand.push({ ...cellBox(output, a, cell, no), score, cls: best });
       }
     }
   }
 
   cand.sort((p, q) => q.score - p.score);
   if (cand.length > MAX_NMS) cand.length = MAX_NMS;
-  const kept = nms(cand, options.iou ?? 0.45, options.maxDetections ?? 300);
+  const kept = nms(cand, options.iou, options.maxDetections);
   const detections = kept.map((k) => ({
     label: options.classNames[k.cls],
     classId: k.cls,
@@ -157,16 +160,21 @@ export function boxIou(a: Box, b: Box): number {
 }
 
 /** The box one anchor of one cell predicts, in tensor pixels (YOLOv5's decode). */
-export function cellBox(head: HeadTensor, anchor: number, cell: number, numOutputs: number): Box {
-  const cells = head.ny * head.nx;
+export function cellBox(
+  output: DetectOutput,
+  anchor: number,
+  cell: number,
+  numOutputs: number,
+): Box {
+  const cells = output.ny * output.nx;
   const base = anchor * numOutputs * cells;
-  const v = (k: number) => sigmoid(head.data[base + k * cells + cell]);
-  const gx = cell % head.nx;
-  const gy = (cell - gx) / head.nx;
-  const cx = (v(0) * 2 - 0.5 + gx) * head.stride;
-  const cy = (v(1) * 2 - 0.5 + gy) * head.stride;
-  const w = (v(2) * 2) ** 2 * head.anchors[anchor][0];
-  const h = (v(3) * 2) ** 2 * head.anchors[anchor][1];
+  const v = (k: number) => sigmoid(output.data[base + k * cells + cell]);
+  const gx = cell % output.nx;
+  const gy = (cell - gx) / output.nx;
+  const cx = (v(0) * 2 - 0.5 + gx) * output.stride;
+  const cy = (v(1) * 2 - 0.5 + gy) * output.stride;
+  const w = (v(2) * 2) ** 2 * output.anchors[anchor][0];
+  const h = (v(3) * 2) ** 2 * output.anchors[anchor][1];
   return { x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2 };
 }
 

@@ -1,12 +1,26 @@
-/** Starts inference the way the platform allows: a warmed worker pool, or in-isolate as a fallback. */
-import { Detector, type ModelInfo, modelInfo } from "./detector.ts";
+/** Starts inference (a warmed worker pool, or in-isolate as a fallback) behind its one CoDel queue. */
+import type { Config } from "../config.ts";
+import { CodelQueue, type CodelQueueStats } from "./codel_queue.ts";
+import { Detector, type ModelInfo } from "./detector.ts";
 import { AppError } from "./errors.ts";
+import { type ImageInfo, probeImage } from "./image_probe.ts";
 import { type DetectorSettings, prepareDetector } from "./load_detector.ts";
 import { type PoolStats, WorkerPool } from "./pool.ts";
-import type { DetectOptions, DetectResult } from "./types.ts";
+import type { DetectOptions, DetectResult, RunOptions, Timings } from "./types.ts";
 import { trackWasmMemory, wasmMemoryBytes } from "./_wasm_memory.ts";
 
 export type InferenceMode = "auto" | "workers" | "inline";
+
+/** The settings inference reads: the detector's, and the queue's. */
+export type InferenceSettings =
+  & DetectorSettings
+  & Pick<Config, "QUEUE_MAX" | "QUEUE_TARGET_MS" | "QUEUE_INTERVAL_MS">;
+
+/** What runs one detection once the queue has granted it a slot: the pool, or a Detector. */
+export interface Runner {
+  readonly info: ModelInfo;
+  detect(bytes: Uint8Array, options: RunOptions): Promise<DetectResult>;
+}
 
 export interface InferenceOptions {
   /** `auto`: workers when the platform has them, else in-isolate. */
@@ -20,18 +34,58 @@ export interface InferenceOptions {
   onRestart?: (reason: string) => void;
   /** Where start-up notes go (e.g. the fallback decision). */
   log?: (message: string) => void;
+  /** Clock in ms for the queue and `timings.queue`; tests pass a fake one. */
+  now?: () => number;
 }
 
-export interface InferenceService {
+/** Per-detection options: the detector's, the client's abort signal, and a probe if made. */
+export interface InferenceDetectOptions extends DetectOptions {
+  /** Aborts the wait for a worker (the client went away); a running detection finishes. */
+  signal?: AbortSignal;
+  /** The image's probe, if the caller made it with `probe()`: the image is not probed again. */
+  probe?: ImageInfo;
+}
+
+/** What a caller may hook into; one set per app. */
+export interface InferenceHooks {
+  /**
+   * Called with each image's probe before it takes a place in the queue; throw to refuse the
+   * image (e.g. its client cannot pay for its size).
+   */
+  probed?(probe: ImageInfo): void;
+  /** Called with each job's wait in ms when a worker takes it. */
+  sojourn?(ms: number): void;
+  /** Called with the timings of each detection that succeeded. */
+  detected?(timings: Timings): void;
+}
+
+export interface InferenceStats extends PoolStats {
+  queue: CodelQueueStats;
+}
+
+/** The one way into inference: probe, queue, run, with what callers need to know about it. */
+export interface Inference {
   readonly info: ModelInfo;
   /** How detections run once warm; undefined while starting. */
   readonly mode: "workers" | "inline" | undefined;
+  /** Detections that may run at once now: the warm workers (1 in-isolate, 0 while starting). */
+  readonly concurrency: number;
   /** True once every worker (or the in-isolate session) is warm. */
   ready(): boolean;
   /** Settles when start-up is over: resolves warm, rejects if no way to run the model worked. */
   readonly warm: Promise<void>;
-  detect(bytes: Uint8Array, options?: DetectOptions): Promise<DetectResult>;
-  stats(): PoolStats;
+  /** Probes the image's headers against the configured limits; throws an AppError to refuse it. */
+  probe(bytes: Uint8Array): ImageInfo;
+  /** Throws the queue-full refusal when an arrival now would be shed (before reading a body). */
+  checkAdmission(): void;
+  /**
+   * Probes the image (unless given its probe), queues it for a worker, runs it; the wait is
+   * `timings.queue`, included in `timings.total`.
+   */
+  detect(bytes: Uint8Array, options?: InferenceDetectOptions): Promise<DetectResult>;
+  /** Adds hooks; returns the function that removes them. */
+  attach(hooks: InferenceHooks): () => void;
+  stats(): InferenceStats;
   close(): Promise<void>;
 }
 
@@ -40,27 +94,28 @@ export interface InferenceService {
  * runtime in the background so the server can listen meanwhile and /readyz tells the truth.
  */
 export async function startInference(
-  settings: DetectorSettings,
+  settings: InferenceSettings,
   options: InferenceOptions,
-): Promise<InferenceService> {
-  const { config, prepared } = await prepareDetector(settings);
-  const info = modelInfo(config, prepared);
+): Promise<Inference> {
+  const plan = await prepareDetector(settings);
+  const info = plan.info;
   const log = options.log ?? (() => {});
-
   let pool: WorkerPool | undefined;
   let inline: Detector | undefined;
   let mode: "workers" | "inline" | undefined;
-  let closed = false;
+  // Set once the queue exists: a worker coming back lets waiting jobs through.
+  let wake = () => {};
 
   const warm = (async () => {
     if (options.mode !== "inline" && typeof Worker === "function") {
       try {
-        pool = await WorkerPool.create(info, config, {
+        pool = await WorkerPool.create(plan, {
           size: options.workers,
           jobTimeoutMs: options.jobTimeoutMs,
           workerUrl: options.workerUrl,
           startTimeoutMs: options.startTimeoutMs,
           onRestart: options.onRestart,
+          onReady: () => wake(),
         });
         mode = "workers";
         return;
@@ -77,48 +132,150 @@ export async function startInference(
       throw new AppError("unavailable", "Cannot start workers: this platform has no Worker");
     }
     trackWasmMemory();
-    inline = await Detector.create(config);
+    inline = await Detector.create(plan);
     mode = "inline";
   })();
   // Start-up failures are reported through `warm`; keep them from being unhandled meanwhile.
   warm.catch(() => {});
 
-  const notReady = () =>
-    new AppError("unavailable", "Cannot detect yet: the model is warming up; retry shortly", {
-      retryAfter: 1,
-    });
+  const inference = queueInference(
+    {
+      info,
+      get mode() {
+        return mode;
+      },
+      warm,
+      runner: () => pool ?? inline,
+      // In-isolate runs one detection at a time; the pool one per warm worker.
+      concurrency: () => pool ? pool.readyCount : inline ? 1 : 0,
+      ready: () => pool ? pool.ready : inline !== undefined,
+      stats: () =>
+        pool ? pool.stats : {
+          size: 1,
+          ready: inline ? 1 : 0,
+          busy: 0,
+          restarts: 0,
+          wasmBytes: inline ? [wasmMemoryBytes()] : [],
+        },
+      async close() {
+        await warm.catch(() => {});
+        await pool?.close();
+        await inline?.close();
+      },
+    },
+    settings,
+    options,
+  );
+  wake = () => inference.wake();
+  return inference;
+}
+
+/** What the queue fronts: how to run a job now, and what to report about the runners. */
+export interface RunnerSource {
+  readonly info: ModelInfo;
+  readonly mode: "workers" | "inline" | undefined;
+  readonly warm: Promise<void>;
+  /** The runner, once warm; undefined while starting. */
+  runner(): Runner | undefined;
+  /** Jobs that may run at once now. */
+  concurrency(): number;
+  ready(): boolean;
+  stats(): PoolStats;
+  close(): Promise<void>;
+}
+
+/**
+ * Puts one CoDel queue, the probe and the hooks in front of a source of runners: what
+ * startInference returns; tests front a stub runner with it (see `runnerSource`).
+ */
+export function queueInference(
+  source: RunnerSource,
+  settings: Pick<
+    InferenceSettings,
+    "QUEUE_MAX" | "QUEUE_TARGET_MS" | "QUEUE_INTERVAL_MS" | "MAX_PIXELS" | "MAX_SIDE"
+  >,
+  options: Pick<InferenceOptions, "now"> = {},
+): Inference & { wake(): void } {
+  const hooks = new Set<InferenceHooks>();
+  // Whole milliseconds, as the queue's messages and Retry-After speak them.
+  const now = options.now ?? Date.now;
+  const queue = new CodelQueue({
+    concurrency: source.concurrency,
+    maxLength: settings.QUEUE_MAX,
+    target: settings.QUEUE_TARGET_MS,
+    interval: settings.QUEUE_INTERVAL_MS,
+    now,
+    onSojourn: (ms) => hooks.forEach((h) => h.sojourn?.(ms)),
+  });
+  const limits = { maxPixels: settings.MAX_PIXELS, maxSide: settings.MAX_SIDE };
+  let closed = false;
 
   return {
-    info,
+    info: source.info,
     get mode() {
-      return mode;
+      return source.mode;
     },
-    warm,
-    ready: () => !closed && (pool ? pool.ready : inline !== undefined),
-    detect(bytes, detectOptions = {}) {
-      if (closed) {
-        return Promise.reject(new AppError("unavailable", "Cannot detect: shutting down"));
+    get concurrency() {
+      return source.concurrency();
+    },
+    warm: source.warm,
+    ready: () => !closed && source.ready(),
+    probe: (bytes) => probeImage(bytes, limits),
+    checkAdmission: () => queue.checkAdmission(),
+    wake: () => queue.wake(),
+    async detect(bytes, detectOptions = {}) {
+      const { signal, conf, iou, maxDetections, classes } = detectOptions;
+      // The probe costs about a millisecond per MB: a hostile upload never takes a place in
+      // the queue or a worker, and the hooks can charge for the image's size first.
+      const probe = detectOptions.probe ?? probeImage(bytes, limits);
+      hooks.forEach((h) => h.probed?.(probe));
+      if (closed) throw new AppError("unavailable", "Cannot detect: shutting down");
+      const runner = source.runner();
+      if (!runner) {
+        throw new AppError(
+          "unavailable",
+          "Cannot detect yet: the model is warming up; retry shortly",
+          { retryAfter: 1 },
+        );
       }
-      if (pool) return pool.detect(bytes, detectOptions);
-      if (inline) return inline.detect(bytes, detectOptions);
-      return Promise.reject(notReady());
+      const enqueued = now();
+      const release = await queue.acquire(signal);
+      const started = now();
+      let result: DetectResult;
+      try {
+        // Only plain data crosses to a worker: the signal stays here.
+        result = await runner.detect(bytes, { conf, iou, maxDetections, classes, probe });
+      } finally {
+        release();
+      }
+      const queueMs = started - enqueued;
+      const timings = { ...result.timings, queue: queueMs, total: result.timings.total + queueMs };
+      hooks.forEach((h) => h.detected?.(timings));
+      return { ...result, timings };
     },
-    stats() {
-      if (pool) return pool.stats;
-      return {
-        size: 1,
-        ready: inline ? 1 : 0,
-        busy: 0,
-        waiting: 0,
-        restarts: 0,
-        wasmBytes: inline ? [wasmMemoryBytes()] : [],
-      };
+    attach(h) {
+      hooks.add(h);
+      return () => hooks.delete(h);
     },
+    stats: () => ({ ...source.stats(), queue: queue.stats }),
     async close() {
       closed = true;
-      await warm.catch(() => {});
-      await pool?.close();
-      await inline?.close();
+      await source.close();
     },
+  };
+}
+
+/** A warm source of one runner that runs a job at a time (tests' stubs, a Detector in hand). */
+export function runnerSource(runner: Runner): RunnerSource {
+  return {
+    info: runner.info,
+    mode: "inline",
+    warm: Promise.resolve(),
+    runner: () => runner,
+    concurrency: () => 1,
+    ready: () => true,
+    stats: () => ({ size: 1, ready: 1, busy: 0, restarts: 0, wasmBytes: [] }),
+    // The runner is its owner's to close.
+    close: () => Promise.resolve(),
   };
 }

@@ -1,4 +1,5 @@
 /** The shapes every stage and every client of the detector share. */
+import type { ImageInfo } from "./image_probe.ts";
 
 /** A box in original-image pixels (after EXIF orientation), x1 <= x2, y1 <= y2. */
 export interface Box {
@@ -94,4 +95,13 @@ export interface DetectOptions {
   maxDetections?: number;
   /** Keep only these class ids. */
   classes?: readonly number[];
+}
+
+/**
+ * What one detection runs with: the client's options and, when the caller already probed the
+ * image (to charge for it before queueing), that probe, so the decoder does not probe again.
+ * Plain data: it crosses to a worker.
+ */
+export interface RunOptions extends DetectOptions {
+  probe?: ImageInfo;
 }

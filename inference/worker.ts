@@ -1,15 +1,15 @@
 /** Worker entry: owns one Detector (one WASM session) and answers detect messages one at a time. */
 /// <reference lib="deno.worker" />
-import { Detector, type DetectorConfig } from "./detector.ts";
+import { Detector, type DetectorPlan } from "./detector.ts";
 import { toAppError } from "./errors.ts";
-import type { DetectOptions, DetectResult } from "./types.ts";
+import type { DetectResult, RunOptions } from "./types.ts";
 import { trackWasmMemory, wasmMemoryBytes } from "./_wasm_memory.ts";
 
 trackWasmMemory();
 
 export type ToWorker =
-  | { type: "init"; config: DetectorConfig }
-  | { type: "detect"; id: number; bytes: Uint8Array; options: DetectOptions };
+  | { type: "init"; plan: DetectorPlan }
+  | { type: "detect"; id: number; bytes: Uint8Array; options: RunOptions };
 
 export type FromWorker =
   | { type: "ready"; wasmBytes: number }
@@ -27,7 +27,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
   const msg = event.data;
   if (msg.type === "init") {
     try {
-      detector = await Detector.create(msg.config);
+      detector = await Detector.create(msg.plan);
       post({ type: "ready", wasmBytes: wasmMemoryBytes() });
     } catch (err) {
       post({ type: "init-error", message: toAppError(err).message });

@@ -1,18 +1,15 @@
-/** Admission control for detection routes: rate limit, queue gate, body budget and limit, queue. */
+/** Admission control for detection routes: rate limit, queue gate, body budget and limit, image cost. */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { MiddlewareHandler } from "hono";
 import { every } from "hono/combine";
-import { AppError } from "../inference/errors.ts";
-import type { JpegProbe } from "../inference/jpeg_probe.ts";
-import type { Timings } from "../inference/types.ts";
+import { AppError, type ImageInfo, type Inference } from "../inference/mod.ts";
 import type { BodyBudget } from "./body_budget.ts";
 import { bodyLimit, contentLength } from "./body_limit.ts";
-import type { CodelQueue } from "./codel_queue.ts";
-import type { DetectService } from "./deps.ts";
 import { clientKey, type KeyFn, rateLimit, rateLimited, TokenBuckets } from "./rate_limit.ts";
 
 export interface AdmissionOptions {
-  queue: CodelQueue;
+  /** Its queue-full gate refuses before the body is read; its probe hook charges the image. */
+  inference: Pick<Inference, "checkAdmission" | "attach">;
   rate: number;
   burst: number;
   trustProxy: boolean;
@@ -38,7 +35,7 @@ export interface AdmissionOptions {
 export const MEGAPIXELS_PER_TOKEN = 1;
 
 /** What a probed image costs in tokens, given the bucket's burst. */
-export function imageCost(probe: Pick<JpegProbe, "width" | "height" | "scans">, burst: number) {
+export function imageCost(probe: Pick<ImageInfo, "width" | "height" | "scans">, burst: number) {
   const megapixels = probe.width * probe.height / 1e6;
   const cost = Math.ceil(megapixels / MEGAPIXELS_PER_TOKEN) *
     Math.max(1, Math.ceil(probe.scans / 10));
@@ -47,28 +44,29 @@ export function imageCost(probe: Pick<JpegProbe, "width" | "height" | "scans">, 
 
 /** What the guards hand down to the detection they admitted: how to charge for its image. */
 interface Admission {
-  charge(probe: Pick<JpegProbe, "width" | "height" | "scans">): void;
+  charge(probe: Pick<ImageInfo, "width" | "height" | "scans">): void;
 }
-
-// The request being admitted, for queuedService: set by the guards around the handler, so
-// every detection route behind them is charged by cost without its handler passing anything.
-const admissions = new AsyncLocalStorage<Admission>();
 
 /**
  * The guards every detection route runs, cheapest rejection first: the token bucket (no body
  * read), a full queue (no body read), the byte budget for bodies in flight (no body read), then
- * the body limit and read timeouts while the body streams in. The JPEG probe runs in the
- * handler (queuedService), before the bytes reach a worker, and charges the image's cost.
+ * the body limit and read timeouts while the body streams in. Inference probes the image once,
+ * before it queues, and calls back here to charge the image's cost (429 when its client cannot
+ * pay); the decoder reuses that probe.
  */
 export function detectionGuards(options: AdmissionOptions): MiddlewareHandler {
-  const { queue, budget, maxBodyBytes } = options;
+  const { inference, budget, maxBodyBytes } = options;
+  // The request being admitted: set around the handler, so every detection route behind these
+  // guards is charged by cost without its handler passing anything.
+  const admissions = new AsyncLocalStorage<Admission>();
+  inference.attach({ probed: (probe) => admissions.getStore()?.charge(probe) });
   const key = options.key ?? clientKey({ trustProxy: options.trustProxy });
   const buckets = options.buckets ??
     new TokenBuckets({ rate: options.rate, burst: options.burst, now: options.now });
   const guard = every(
     rateLimit({ rate: options.rate, burst: options.burst, key, buckets }),
     async function queueGate(_c, next) {
-      queue.checkAdmission();
+      inference.checkAdmission();
       await next();
     },
     async function bodyBudget(c, next) {
@@ -126,46 +124,5 @@ export function detectionGuards(options: AdmissionOptions): MiddlewareHandler {
       c.header("Connection", "close");
       throw err;
     }
-  };
-}
-
-/**
- * Puts a service behind the CoDel queue: at most `concurrency` detections run at once, the rest
- * wait (or are shed), and a request whose client left is dropped before it reaches a worker.
- * The wait is reported as `timings.queue` and included in `timings.total`. The JPEG probe runs
- * first, in about a millisecond per MB, so a hostile upload never takes a place in the queue or
- * a worker, and the admitted request is charged for its image's cost (429 when its client
- * cannot pay).
- */
-export function queuedService(
-  service: DetectService,
-  queue: CodelQueue,
-  hooks: {
-    now?: () => number;
-    onTimings?: (t: Timings) => void;
-    /** Checks the bytes before they take a place in the queue; throws to refuse them. */
-    probe?: (bytes: Uint8Array) => Pick<JpegProbe, "width" | "height" | "scans"> | void;
-  } = {},
-): DetectService {
-  const now = hooks.now ?? performance.now.bind(performance);
-  return {
-    get info() {
-      return service.info;
-    },
-    async detect(bytes, options = {}) {
-      const { signal, ...rest } = options;
-      const probe = hooks.probe?.(bytes);
-      if (probe) admissions.getStore()?.charge(probe);
-      const enqueued = now();
-      let started = enqueued;
-      const result = await queue.run(() => {
-        started = now();
-        return service.detect(bytes, rest);
-      }, signal);
-      const queueMs = started - enqueued;
-      const timings = { ...result.timings, queue: queueMs, total: result.timings.total + queueMs };
-      hooks.onTimings?.(timings);
-      return { ...result, timings };
-    },
   };
 }

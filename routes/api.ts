@@ -2,19 +2,21 @@
 import { createHash } from "node:crypto";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
-import type { ModelInfo } from "../inference/detector.ts";
-import { AppError } from "../inference/errors.ts";
-import { roundResult } from "../inference/round_result.ts";
-import type { DetectResult } from "../inference/types.ts";
+import {
+  AppError,
+  type DetectResult,
+  type Inference,
+  type ModelInfo,
+  roundResult,
+} from "../inference/mod.ts";
 import { DetectForm, DetectQuery, type DetectResponse, type ModelResponse } from "./api_schemas.ts";
 import { readBodyLimited } from "./body_limit.ts";
-import type { DetectService } from "./deps.ts";
 import { openApiDocument } from "./openapi.ts";
 import { serverTiming } from "./server_timing.ts";
 import { ApiDocs, DOCS_CSS } from "./views/docs.tsx";
 
 export interface ApiDeps {
-  detector: DetectService;
+  inference: Pick<Inference, "info" | "detect">;
   /** Largest upload, in bytes (the app's guards enforce it too, while the body streams). */
   maxBodyBytes: number;
   /** API keys are configured (the app checks them); the docs say so. */
@@ -27,8 +29,8 @@ const DOCS_CSP = `default-src 'none'; style-src 'sha256-${
 }'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 
 export function apiRoutes(deps: ApiDeps): Hono {
-  const { detector, maxBodyBytes } = deps;
-  const info = detector.info;
+  const { inference, maxBodyBytes } = deps;
+  const info = inference.info;
   // Built once: the document depends only on the model and the configuration, and `servers`
   // on the origin the client used, filled in per request.
   const openApi = openApiDocument({ modelName: info.name, auth: deps.auth });
@@ -38,7 +40,7 @@ export function apiRoutes(deps: ApiDeps): Hono {
     // The query first: a bad parameter is refused before the upload is read.
     const query = parseQuery(c, info);
     const bytes = await readImage(c, maxBodyBytes);
-    const result = await detector.detect(bytes, { ...query, signal: c.req.raw.signal });
+    const result = await inference.detect(bytes, { ...query, signal: c.req.raw.signal });
     c.header("Server-Timing", serverTiming(result.timings));
     c.header("Cache-Control", "no-store");
     return c.json(toDetectResponse(info, result));

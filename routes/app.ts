@@ -1,15 +1,11 @@
-/** Builds the Hono app: observation, admission control, one sub-app per area, one error renderer. */
+/** Builds the Hono app around inference: observation, admission guards, one sub-app per area, one error renderer. */
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { Config } from "../config.ts";
-import { AppError } from "../inference/errors.ts";
-import { probeImage } from "../inference/image_probe.ts";
-import type { PoolStats } from "../inference/pool.ts";
-import { detectionGuards, queuedService } from "./admission.ts";
+import { AppError, type Inference } from "../inference/mod.ts";
+import { detectionGuards } from "./admission.ts";
 import { apiCors, apiRoutes } from "./api.ts";
 import { apiKeyAuth, apiKeyId, keyRing } from "./auth.ts";
-import { CodelQueue } from "./codel_queue.ts";
 import { compatDetectionPaths, compatRoutes, deepStackErrors } from "./compat.ts";
-import type { DetectService } from "./deps.ts";
 import { renderError } from "./errors.ts";
 import { observe } from "./observe.ts";
 import { opsRoutes } from "./ops.ts";
@@ -27,51 +23,31 @@ export type AppConfig = Pick<
   | "BODY_BUDGET_BYTES"
   | "BODY_IDLE_TIMEOUT_MS"
   | "BODY_TIMEOUT_MS"
-  | "QUEUE_MAX"
-  | "QUEUE_TARGET_MS"
-  | "QUEUE_INTERVAL_MS"
   | "LOG_REQUESTS"
-  | "MAX_PIXELS"
-  | "MAX_SIDE"
   | "CORS_ORIGINS"
   | "API_KEYS"
 >;
 
 export interface AppDeps {
   config: AppConfig;
-  /** Runs detections (pool or in-isolate); the app puts it behind the admission queue. */
-  service: DetectService;
-  /** How many detections the service runs at once (the pool size). */
-  concurrency: number;
-  ready: () => boolean;
-  poolStats?: () => PoolStats;
-  /** Clock in ms for the rate limiter and the queue; tests pass a fake one. */
+  /** Probes, queues and runs detections (main.ts's createService builds it). */
+  inference: Inference;
+  /** Clock in ms for the rate limiter; tests pass a fake one. */
   now?: () => number;
   /** Log sink override (tests capture lines); default stdout when LOG_REQUESTS is on. */
   log?: ((line: string) => void) | null;
 }
 
 export function createApp(deps: AppDeps): Hono {
-  const { config } = deps;
+  const { config, inference } = deps;
   const now = deps.now ?? Date.now;
-  const metricsSources = {
-    queue: () => queue.stats,
-    pool: deps.poolStats,
-  };
-  const metrics = createServiceMetrics(metricsSources);
-  const queue = new CodelQueue({
-    concurrency: deps.concurrency,
-    maxLength: config.QUEUE_MAX,
-    target: config.QUEUE_TARGET_MS,
-    interval: config.QUEUE_INTERVAL_MS,
-    now,
-    onSojourn: (ms) => metrics.sojournSeconds.observe(ms / 1000),
+  const metrics = createServiceMetrics({
+    queue: () => inference.stats().queue,
+    pool: () => inference.stats(),
   });
-  const limits = { maxPixels: config.MAX_PIXELS, maxSide: config.MAX_SIDE };
-  const detector = queuedService(deps.service, queue, {
-    now,
-    onTimings: metrics.observeTimings,
-    probe: (bytes) => probeImage(bytes, limits),
+  inference.attach({
+    sojourn: (ms) => metrics.sojournSeconds.observe(ms / 1000),
+    detected: metrics.observeTimings,
   });
   const keys = keyRing(config.API_KEYS);
   const address = clientKey({ trustProxy: config.TRUST_PROXY });
@@ -86,7 +62,7 @@ export function createApp(deps: AppDeps): Hono {
     if (!result.allowed) throw rateLimited(buckets, result, "failed API keys");
   };
   const guards = detectionGuards({
-    queue,
+    inference,
     rate: config.RATE_LIMIT_RATE,
     burst: config.RATE_LIMIT_BURST,
     trustProxy: config.TRUST_PROXY,
@@ -128,11 +104,14 @@ export function createApp(deps: AppDeps): Hono {
   app.use("/v1/vision/*", apiKeyAuth({ keys, allowMissing: true, onFailure: spendOnBadKey }));
   app.use("/detect", guards);
   app.use("/api/v1/detect", guards);
-  for (const path of compatDetectionPaths(deps.service.info.name)) app.use(path, guards);
-  app.route("/", opsRoutes({ ready: deps.ready, metrics }));
-  app.route("/", pageRoutes({ detector }));
-  app.route("/", apiRoutes({ detector, maxBodyBytes: config.MAX_BODY_BYTES, auth: keys.size > 0 }));
-  app.route("/", compatRoutes({ detector, keys, onBadKey: spendOnBadKey }));
+  for (const path of compatDetectionPaths(inference.info.name)) app.use(path, guards);
+  app.route("/", opsRoutes({ ready: inference.ready, metrics }));
+  app.route("/", pageRoutes({ inference }));
+  app.route(
+    "/",
+    apiRoutes({ inference, maxBodyBytes: config.MAX_BODY_BYTES, auth: keys.size > 0 }),
+  );
+  app.route("/", compatRoutes({ inference, keys, onBadKey: spendOnBadKey }));
   app.notFound((c) =>
     renderError(new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`), c)
   );

@@ -1,7 +1,7 @@
 /** Optional API keys: constant-time matching, the Bearer middleware and the caller's key id. */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
-import { AppError } from "../inference/errors.ts";
+import { AppError } from "../inference/mod.ts";
 
 /** Matches presented keys against the configured ones without leaking which or how much. */
 export interface KeyRing {

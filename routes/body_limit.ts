@@ -1,7 +1,7 @@
 /** Request body size limits enforced on the bytes actually received, not on what headers claim. */
 
 import type { MiddlewareHandler } from "hono";
-import { AppError } from "../inference/errors.ts";
+import { AppError } from "../inference/mod.ts";
 
 /** Options for {@link bodyLimit}. */
 export interface BodyLimitOptions {

@@ -1,8 +1,12 @@
 /** The DeepStack / CodeProject.AI object detection API, for Frigate, Home Assistant, Blue Iris & co. */
 import { type Context, Hono, type MiddlewareHandler } from "hono";
-import { AppError, toAppError } from "../inference/errors.ts";
-import { roundResult } from "../inference/round_result.ts";
-import type { DetectResult } from "../inference/types.ts";
+import {
+  AppError,
+  type DetectResult,
+  type Inference,
+  roundResult,
+  toAppError,
+} from "../inference/mod.ts";
 import {
   type CodeProjectFields,
   DEEPSTACK_ERRORS,
@@ -13,7 +17,6 @@ import {
 } from "./api_schemas.ts";
 import { apiKeyId, type KeyRing, setApiKeyId } from "./auth.ts";
 import { bodyLimit } from "./body_limit.ts";
-import type { DetectService } from "./deps.ts";
 import { serverTiming } from "./server_timing.ts";
 
 /**
@@ -90,7 +93,7 @@ export function compatDetectionPaths(modelName: string): string[] {
 }
 
 export interface CompatDeps {
-  detector: DetectService;
+  inference: Pick<Inference, "info" | "detect">;
   keys: KeyRing;
   /** Called on a wrong or missing `api_key` field before the 401; may throw the 429. */
   onBadKey?: (c: Context) => void;
@@ -120,8 +123,8 @@ export function codeProjectFields(
 }
 
 export function compatRoutes(deps: CompatDeps): Hono {
-  const { detector, keys, onBadKey } = deps;
-  const name = detector.info.name;
+  const { inference, keys, onBadKey } = deps;
+  const name = inference.info.name;
   const app = new Hono();
   app.onError(renderDeepStackError);
 
@@ -186,7 +189,7 @@ export function compatRoutes(deps: CompatDeps): Hono {
     const { image, min_confidence } = parsed.data;
     if (image.size === 0) throw new AppError("empty_input", "the image file is empty (0 bytes)");
     const bytes = new Uint8Array(await image.arrayBuffer());
-    const result = await detector.detect(bytes, {
+    const result = await inference.detect(bytes, {
       conf: min_confidence ?? DEEPSTACK_MIN_CONFIDENCE,
       maxDetections: MAX_PREDICTIONS,
       signal: c.req.raw.signal,
@@ -198,10 +201,10 @@ export function compatRoutes(deps: CompatDeps): Hono {
   app.post("/v1/vision/detection", detect);
   app.post("/v1/vision/custom/:model", (c) => {
     const model = c.req.param("model");
-    if (model !== detector.info.name) {
+    if (model !== inference.info.name) {
       throw new AppError(
         "not_found",
-        `No custom model ${JSON.stringify(model)}: this server runs ${detector.info.name} ` +
+        `No custom model ${JSON.stringify(model)}: this server runs ${inference.info.name} ` +
           "(POST /v1/vision/custom/list lists it)",
       );
     }

@@ -1,6 +1,6 @@
 /** The one place errors become responses: JSON for the APIs, an HTML fragment for the page. */
 import type { Context } from "hono";
-import { AppError, toAppError } from "../inference/errors.ts";
+import { AppError, toAppError } from "../inference/mod.ts";
 
 /** True when the client asked for HTML (the page's htmx requests), not JSON. */
 export function wantsHtml(c: Context): boolean {

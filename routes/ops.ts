@@ -1,6 +1,6 @@
 /** Operations routes: liveness, readiness and Prometheus metrics. */
 import { Hono } from "hono";
-import { AppError } from "../inference/errors.ts";
+import { AppError } from "../inference/mod.ts";
 import type { ServiceMetrics } from "./service_metrics.ts";
 
 export interface OpsDeps {

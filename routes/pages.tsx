@@ -2,8 +2,7 @@
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { Hono } from "hono";
-import { AppError } from "../inference/errors.ts";
-import type { DetectService } from "./deps.ts";
+import { AppError, type Inference } from "../inference/mod.ts";
 import { serverTiming } from "./server_timing.ts";
 import { CameraPage } from "./views/camera_page.tsx";
 import type { AssetUrls } from "./views/layout.tsx";
@@ -11,7 +10,7 @@ import { hotdogHint, Overlay } from "./views/overlay.tsx";
 import { Verdict } from "./views/verdict.tsx";
 
 export interface PageDeps {
-  detector: DetectService;
+  inference: Pick<Inference, "info" | "detect">;
 }
 
 interface StaticFile {
@@ -89,7 +88,7 @@ export function pageRoutes(deps: PageDeps): Hono {
   app.get("/", (c) => {
     c.header("Cache-Control", "no-cache");
     c.header("Content-Security-Policy", PAGE_CSP);
-    return c.html(<CameraPage info={deps.detector.info} assets={assets} />);
+    return c.html(<CameraPage info={deps.inference.info} assets={assets} />);
   });
 
   app.post("/detect", async (c) => {
@@ -111,7 +110,7 @@ export function pageRoutes(deps: PageDeps): Hono {
     }
     if (image.size === 0) throw new AppError("empty_input", "The image file is empty (0 bytes)");
     const bytes = new Uint8Array(await image.arrayBuffer());
-    const result = await deps.detector.detect(bytes, { signal: c.req.raw.signal });
+    const result = await deps.inference.detect(bytes, { signal: c.req.raw.signal });
     c.header("Server-Timing", serverTiming(result.timings));
     c.header("Cache-Control", "no-store");
     return c.html(

@@ -1,7 +1,7 @@
 /** Per-client token-bucket rate limiting for one isolate: the pure buckets and the Hono middleware. */
 
 import type { Context, MiddlewareHandler } from "hono";
-import { AppError } from "../inference/errors.ts";
+import { AppError } from "../inference/mod.ts";
 
 /** Options for {@link TokenBuckets}. */
 export interface TokenBucketsOptions {

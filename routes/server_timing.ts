@@ -1,5 +1,5 @@
 /** Formats detection timings as a `Server-Timing` header value. */
-import type { Timings } from "../inference/types.ts";
+import type { Timings } from "../inference/mod.ts";
 
 const ORDER = [
   "queue",

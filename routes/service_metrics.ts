@@ -1,6 +1,6 @@
 /** The service's metrics: what /metrics exposes, created once per app. */
 import { Counter, Gauge, Histogram, LATENCY_BUCKETS, Registry } from "./metrics.ts";
-import type { Timings } from "../inference/types.ts";
+import type { Timings } from "../inference/mod.ts";
 
 /** Live numbers the gauges read at scrape time. */
 export interface MetricSources {

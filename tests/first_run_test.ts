@@ -1,6 +1,7 @@
 /** A new user's first run: bad settings, the start-up log, HTTPS with a certificate made here. */
 import assert from "node:assert/strict";
 import { DEFAULTS } from "../config.ts";
+import { queueInference, runnerSource } from "../inference/mod.ts";
 import { createApp } from "../routes/app.ts";
 
 const decoder = new TextDecoder();
@@ -22,11 +23,10 @@ Deno.test("a bad setting prints one line naming every problem and exits 2", asyn
 
 Deno.test("/readyz's warm-up 503s are logged as info, not as errors", async () => {
   const lines: string[] = [];
+  const unused = { info: {} as never, detect: () => Promise.reject(new Error("unused")) };
   const app = createApp({
     config: DEFAULTS,
-    service: { info: {} as never, detect: () => Promise.reject(new Error("unused")) },
-    concurrency: 1,
-    ready: () => false,
+    inference: queueInference({ ...runnerSource(unused), ready: () => false }, DEFAULTS),
     log: (line) => lines.push(line),
   });
   const res = await app.request("/readyz");

@@ -1,5 +1,5 @@
 /** The verdict for one run: the learned head on food photos, else COCO's `hot dog` class. */
-import type { HeadTensor } from "../postprocess.ts";
+import type { DetectOutput } from "../postprocess.ts";
 import type { Verdict } from "../types.ts";
 import type { ClassifierRun } from "../classifier.ts";
 import {
@@ -21,7 +21,8 @@ export interface RunOutputs {
   pooled: readonly ArrayLike<number>[];
   classMax: Float32Array;
   classBest: Float32Array;
-  heads: readonly HeadTensor[];
+  /** YOLO's detect outputs (not the verdict head), for the hot-dog region. */
+  detectOutputs: readonly DetectOutput[];
   mapping: ImageMapping;
 }
 
@@ -139,7 +140,10 @@ export function judge(run: RunOutputs, options: JudgeOptions): Judgement {
     foodScore: food,
   });
   const region = hotdogClass >= 0
-    ? bestRegion(run.heads, hotdogClass, { ...run.mapping, numClasses: run.classMax.length })
+    ? bestRegion(run.detectOutputs, hotdogClass, {
+      ...run.mapping,
+      numClasses: run.classMax.length,
+    })
     : null;
   return {
     hotdog: hotdogScore >= threshold,

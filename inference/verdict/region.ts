@@ -1,7 +1,7 @@
 /** The most likely hot-dog region: the cell COCO's `hot dog` class scores highest, as a box. */
 import {
   cellBox,
-  type HeadTensor,
+  type DetectOutput,
   type ImageMapping,
   logit,
   sigmoid,
@@ -20,15 +20,15 @@ export interface Region {
  * cell's box. Null when no cell scores above `floor` (default 0.001): nothing to point at.
  */
 export function bestRegion(
-  heads: readonly HeadTensor[],
+  outputs: readonly DetectOutput[],
   classId: number,
   options: ImageMapping & { numClasses: number; floor?: number },
 ): Region | null {
   const no = options.numClasses + 5;
   let best = options.floor ?? 0.001;
   let bestLogit = logit(best);
-  let found: { head: HeadTensor; a: number; cell: number } | null = null;
-  for (const head of heads) {
+  let found: { head: DetectOutput; a: number; cell: number } | null = null;
+  for (const head of outputs) {
     const cells = head.ny * head.nx;
     for (let a = 0; a < head.anchors.length; a++) {
       const base = a * no * cells;

@@ -1,5 +1,5 @@
 /** The camera page: live video, the overlay over it, the verdict banner, controls, upload. */
-import type { ModelInfo } from "../../inference/detector.ts";
+import type { ModelInfo } from "../../inference/mod.ts";
 import { type AssetUrls, Layout } from "./layout.tsx";
 import { Verdict, VerdictStatus } from "./verdict.tsx";
 

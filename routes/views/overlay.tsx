@@ -1,5 +1,5 @@
 /** The SVG overlay: a pure component from detections to markup, one rect and label per box. */
-import type { Box, Detection, DetectResult } from "../../inference/types.ts";
+import type { Box, Detection, DetectResult } from "../../inference/mod.ts";
 
 // Ultralytics' palette, so boxes look like the reference tools' boxes.
 const PALETTE = [

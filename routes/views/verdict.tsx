@@ -1,5 +1,5 @@
 /** The verdict banner: Hotdog or Not Hotdog with the hot-dog score, or pending before any answer. */
-import type { DetectResult } from "../../inference/types.ts";
+import type { DetectResult } from "../../inference/mod.ts";
 
 export type VerdictState = "pending" | "hotdog" | "not-hotdog";
 

@@ -1,7 +1,6 @@
 /** Latency of the DeepStack route for Frigate-style 320x320 frames on one worker, end to end. */
 import { DEFAULTS } from "../../config.ts";
-import { startInference } from "../../inference/service.ts";
-import { createApp } from "../../routes/app.ts";
+import { createService } from "../../main.ts";
 import { frigateFrame, frigateRequest, sendRaw } from "../routes/_frigate.ts";
 import { quantile, round } from "./_stats.ts";
 
@@ -36,20 +35,11 @@ export async function benchCompatLatency(
     RATE_LIMIT_RATE: 1e6,
     RATE_LIMIT_BURST: 1_000_000,
   };
-  const inference = await startInference(settings, {
-    mode: "workers",
-    workers: 1,
-    jobTimeoutMs: 10_000,
-  });
-  await inference.warm;
-  const app = createApp({
-    config: settings,
-    service: inference,
-    concurrency: 1,
-    ready: inference.ready,
-    poolStats: inference.stats,
+  const { app, inference } = await createService(settings, {
+    inference: { mode: "workers", workers: 1, jobTimeoutMs: 10_000 },
     log: null,
   });
+  await inference.warm;
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
   const port = server.addr.port;
   try {

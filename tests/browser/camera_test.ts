@@ -32,7 +32,7 @@ const FIT_TOLERANCE_PX = 1.5;
 function pageApp(detector: Detector, beforeDetect?: MiddlewareHandler): Hono {
   const app = new Hono();
   if (beforeDetect) app.use("/detect", beforeDetect);
-  app.route("/", pageRoutes({ detector }));
+  app.route("/", pageRoutes({ inference: detector }));
   app.onError(renderError);
   return app;
 }

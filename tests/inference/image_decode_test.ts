@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { DEFAULTS } from "../../config.ts";
 import { AppError } from "../../inference/errors.ts";
-import { decodeImage } from "../../inference/image_decode.ts";
+import { decodeImage, decodeProbedImage } from "../../inference/image_decode.ts";
+import { probeImage } from "../../inference/image_probe.ts";
 import { loadDetector } from "../../inference/load_detector.ts";
 import { pngCodec } from "../../inference/png_decode.ts";
 import { webpCodec } from "../../inference/webp_decode.ts";
@@ -52,6 +53,22 @@ Deno.test("decodeImage() decodes PNG and WebP encodes of a real photo to its pix
     assert.deepEqual((await decodeImage(apng)).data, pixels.data);
   });
 });
+
+Deno.test("decodeProbedImage() decodes with the caller's probe as decodeImage() does", async (t) => {
+  const { png, webp } = await busEncodings();
+  for (const [format, bytes] of Object.entries({ jpeg: bus(), png, webp })) {
+    await t.step(format, async () => {
+      const probe = probeImage(bytes, DEFAULTS_LIMITS);
+      const once = await decodeProbedImage(bytes, probe);
+      const twice = await decodeImage(bytes, DEFAULTS_LIMITS);
+      assert.equal(once.info, probe);
+      assert.deepEqual([once.width, once.height], [twice.width, twice.height]);
+      assert.deepEqual(once.data, twice.data);
+    });
+  }
+});
+
+const DEFAULTS_LIMITS = { maxPixels: DEFAULTS.MAX_PIXELS, maxSide: DEFAULTS.MAX_SIDE };
 
 Deno.test("decodeImage() turns every PNG colour type and depth into 8-bit RGBA", async (t) => {
   const cases: [string, Parameters<typeof makePng>, number[]][] = [

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { boxIou, type HeadTensor, nms, postprocess } from "../../inference/postprocess.ts";
+import { boxIou, type DetectOutput, nms, postprocess } from "../../inference/postprocess.ts";
 
 const NAMES = ["cat", "dog"];
 const NO = NAMES.length + 5;
 const logit = (p: number) => Math.log(p / (1 - p));
 
 /** A head of 2 anchors on a 2x2 grid at stride 8 where every logit is very negative. */
-function emptyHead(): HeadTensor {
+function emptyHead(): DetectOutput {
   return {
     data: new Float32Array(2 * NO * 4).fill(-20),
     ny: 2,
@@ -18,7 +18,7 @@ function emptyHead(): HeadTensor {
 
 /** Writes one cell's logits: centre offsets and size as sigmoid outputs, objectness, classes. */
 function setCell(
-  head: HeadTensor,
+  head: DetectOutput,
   anchor: number,
   cell: number,
   v: { sx: number; sy: number; sw: number; sh: number; obj: number; cls: number[] },
@@ -34,6 +34,8 @@ function setCell(
   v.cls.forEach((p, c) => put(5 + c, p));
 }
 
+// What the service passes by default (CONF_THRESHOLD, IOU_THRESHOLD, MAX_DETECTIONS).
+const THRESHOLDS = { conf: 0.25, iou: 0.45, maxDetections: 300 };
 const identity = { scaleX: 1, scaleY: 1, padX: 0, padY: 0, imageWidth: 1000, imageHeight: 1000 };
 const near = (a: number, b: number, eps = 1e-3) => assert.ok(Math.abs(a - b) < eps, `${a} != ${b}`);
 
@@ -41,7 +43,11 @@ Deno.test("postprocess() decodes YOLOv5 boxes: xy = (2s - 0.5 + grid) * stride, 
   const head = emptyHead();
   // Cell 3 is (gx 1, gy 1); anchor 1 is 30x40.
   setCell(head, 1, 3, { sx: 0.5, sy: 0.75, sw: 0.3, sh: 0.25, obj: 0.9, cls: [0.1, 0.8] });
-  const { detections } = postprocess([head], { classNames: NAMES, ...identity });
+  const { detections } = postprocess([head], {
+    ...THRESHOLDS,
+    classNames: NAMES,
+    ...identity,
+  });
   assert.equal(detections.length, 1);
   const d = detections[0];
   assert.equal(d.label, "dog");
@@ -58,14 +64,30 @@ Deno.test("postprocess() applies the confidence threshold to objectness and to o
   await t.step("obj 0.9 x cls 0.25 = 0.225 is under 0.25: dropped", () => {
     const head = emptyHead();
     setCell(head, 0, 0, { sx: 0.5, sy: 0.5, sw: 0.5, sh: 0.5, obj: 0.9, cls: [0.25, 0.1] });
-    assert.equal(postprocess([head], { classNames: NAMES, ...identity }).detections.length, 0);
-    const low = postprocess([head], { classNames: NAMES, conf: 0.2, ...identity });
+    assert.equal(
+      postprocess([head], {
+        ...THRESHOLDS,
+        classNames: NAMES,
+        ...identity,
+      }).detections.length,
+      0,
+    );
+    const low = postprocess([head], {
+      ...THRESHOLDS,
+      classNames: NAMES,
+      conf: 0.2,
+      ...identity,
+    });
     assert.equal(low.detections.length, 1);
   });
   await t.step("classBest and classMax report what was under the threshold", () => {
     const head = emptyHead();
     setCell(head, 0, 0, { sx: 0.5, sy: 0.5, sw: 0.5, sh: 0.5, obj: 0.5, cls: [0.4, 0.3] });
-    const r = postprocess([head], { classNames: NAMES, ...identity });
+    const r = postprocess([head], {
+      ...THRESHOLDS,
+      classNames: NAMES,
+      ...identity,
+    });
     assert.equal(r.detections.length, 0);
     near(r.classBest[0], 0.2);
     near(r.classBest[1], 0); // dog is never the best class in any cell
@@ -80,15 +102,25 @@ Deno.test("postprocess() runs class-aware NMS and honours max and class filters"
   setCell(head, 1, 0, { sx: 0.5, sy: 0.5, sw: 0.35, sh: 0.4, obj: 0.8, cls: [0.9, 0.1] });
   setCell(head, 0, 1, { sx: 0.5, sy: 0.5, sw: 0.6, sh: 0.6, obj: 0.7, cls: [0.1, 0.9] });
   await t.step("the weaker overlapping cat is suppressed, the dog is kept", () => {
-    const { detections } = postprocess([head], { classNames: NAMES, ...identity });
+    const { detections } = postprocess([head], {
+      ...THRESHOLDS,
+      classNames: NAMES,
+      ...identity,
+    });
     assert.deepEqual(detections.map((d) => d.label), ["cat", "dog"]);
   });
   await t.step("a loose IoU threshold keeps both cats", () => {
-    const { detections } = postprocess([head], { classNames: NAMES, iou: 0.99, ...identity });
+    const { detections } = postprocess([head], {
+      ...THRESHOLDS,
+      classNames: NAMES,
+      iou: 0.99,
+      ...identity,
+    });
     assert.deepEqual(detections.map((d) => d.label), ["cat", "cat", "dog"]);
   });
   await t.step("maxDetections keeps the best", () => {
     const { detections } = postprocess([head], {
+      ...THRESHOLDS,
       classNames: NAMES,
       maxDetections: 1,
       ...identity,
@@ -96,7 +128,12 @@ Deno.test("postprocess() runs class-aware NMS and honours max and class filters"
     assert.deepEqual(detections.map((d) => [d.label, Math.round(d.score * 100)]), [["cat", 81]]);
   });
   await t.step("a class filter keeps only that class", () => {
-    const { detections } = postprocess([head], { classNames: NAMES, classes: [1], ...identity });
+    const { detections } = postprocess([head], {
+      ...THRESHOLDS,
+      classNames: NAMES,
+      classes: [1],
+      ...identity,
+    });
     assert.deepEqual(detections.map((d) => d.label), ["dog"]);
   });
 });
@@ -106,6 +143,7 @@ Deno.test("postprocess() maps boxes back through the letterbox and clips them", 
   setCell(head, 1, 0, { sx: 0.5, sy: 0.5, sw: 0.5, sh: 0.5, obj: 0.9, cls: [0.9, 0.1] });
   // Box in tensor space: centre (4, 4), 30x40 -> [-11, -16, 19, 24].
   const { detections } = postprocess([head], {
+    ...THRESHOLDS,
     classNames: NAMES,
     scaleX: 0.5,
     scaleY: 0.5,
@@ -125,7 +163,11 @@ Deno.test("postprocess() refuses a head tensor smaller than its declared shape",
   const head = emptyHead();
   assert.throws(
     () =>
-      postprocess([{ ...head, data: head.data.subarray(1) }], { classNames: NAMES, ...identity }),
+      postprocess([{ ...head, data: head.data.subarray(1) }], {
+        ...THRESHOLDS,
+        classNames: NAMES,
+        ...identity,
+      }),
     /smaller than 2x7x2x2/,
   );
 });

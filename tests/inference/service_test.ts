@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { DEFAULTS } from "../../config.ts";
 import { AppError } from "../../inference/errors.ts";
-import { startInference } from "../../inference/service.ts";
+import { queueInference, runnerSource, startInference } from "../../inference/service.ts";
+import type { RunOptions } from "../../inference/types.ts";
 
 const BUS = Deno.readFileSync("tests/data/images/bus.jpg");
 const OPTIONS = { mode: "auto", workers: 1, jobTimeoutMs: 10_000 } as const;
@@ -137,4 +138,47 @@ Deno.test("startInference() gives up on a worker that never says ready", async (
       await inference.close();
     }
   });
+});
+
+Deno.test("Inference.detect() probes once, before the queue, and hands the probe to the runner", async () => {
+  const seen: RunOptions[] = [];
+  const result = {
+    width: 1,
+    height: 1,
+    hotdog: false,
+    hotdogScore: 0,
+    detections: [],
+    timings: { decode: 1, preprocess: 1, infer: 1, postprocess: 1, total: 4 },
+  };
+  const runner = {
+    info: {} as never,
+    detect: (_bytes: Uint8Array, options: RunOptions) => {
+      seen.push(options);
+      return Promise.resolve(result);
+    },
+  };
+  const inference = queueInference(runnerSource(runner), DEFAULTS);
+  const probed: number[] = [];
+  inference.attach({ probed: (p) => void probed.push(p.width) });
+  const out = await inference.detect(BUS, { conf: 0.5, signal: new AbortController().signal });
+  assert.deepEqual(probed, [810]);
+  assert.equal(seen.length, 1);
+  assert.equal(
+    seen[0].probe?.width,
+    810,
+    "the runner gets the probe: the decoder need not redo it",
+  );
+  assert.equal(seen[0].conf, 0.5);
+  assert.ok(!("signal" in seen[0]) || seen[0].signal === undefined, "no signal crosses");
+  assert.equal(typeof out.timings.queue, "number");
+  assert.equal(out.timings.total, 4 + out.timings.queue!);
+
+  // A hook that refuses (the client cannot pay for the image) stops it before the queue.
+  inference.attach({
+    probed: () => {
+      throw new AppError("rate_limited", "cannot pay");
+    },
+  });
+  await assert.rejects(() => inference.detect(BUS), /cannot pay/);
+  assert.equal(seen.length, 1, "a refused image never reaches the runner");
 });

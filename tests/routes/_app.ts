@@ -1,7 +1,7 @@
-/** Serves the full app over loopback around a given detection service, for the API route tests. */
+/** Serves the full app over loopback around a given detection runner, for the API route tests. */
 import { type Config, DEFAULTS } from "../../config.ts";
+import { queueInference, type Runner, runnerSource } from "../../inference/mod.ts";
 import { createApp } from "../../routes/app.ts";
-import type { DetectService } from "../../routes/deps.ts";
 
 export interface ServedApp {
   url: string;
@@ -10,20 +10,20 @@ export interface ServedApp {
 }
 
 /**
- * The app with `overrides` on the defaults. The rate limit is lifted unless a test sets it:
- * one test file sends far more than the default burst from 127.0.0.1.
+ * The app with `overrides` on the defaults, with `runner` (a Detector or a stub) behind the
+ * real queue in place of the workers. The rate limit is lifted unless a test sets it: one test
+ * file sends far more than the default burst from 127.0.0.1.
  */
-export function serveApp(service: DetectService, overrides: Partial<Config> = {}): ServedApp {
+export function serveApp(runner: Runner, overrides: Partial<Config> = {}): ServedApp {
+  const config = {
+    ...DEFAULTS,
+    RATE_LIMIT_RATE: 10_000,
+    RATE_LIMIT_BURST: 10_000,
+    ...overrides,
+  };
   const app = createApp({
-    config: {
-      ...DEFAULTS,
-      RATE_LIMIT_RATE: 10_000,
-      RATE_LIMIT_BURST: 10_000,
-      ...overrides,
-    },
-    service,
-    concurrency: 1,
-    ready: () => true,
+    config,
+    inference: queueInference(runnerSource(runner), config),
     log: null,
   });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);

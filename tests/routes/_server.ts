@@ -1,43 +1,31 @@
 /** Starts the real app on loopback with a real model, for server tests and benchmarks. */
-import { DEFAULTS } from "../../config.ts";
-import { type InferenceOptions, startInference } from "../../inference/service.ts";
-import { type AppConfig, createApp } from "../../routes/app.ts";
-import type { DetectService } from "../../routes/deps.ts";
+import { type Config, DEFAULTS } from "../../config.ts";
+import type { Inference, InferenceOptions } from "../../inference/mod.ts";
+import { createService } from "../../main.ts";
 
 export interface TestServer {
   url: string;
   port: number;
-  inference: Awaited<ReturnType<typeof startInference>>;
+  inference: Inference;
   close(): Promise<void>;
 }
 
+/** main.ts's composition on loopback: one warm worker unless `options` say otherwise. */
 export async function startTestServer(
-  config: Partial<AppConfig & typeof DEFAULTS> = {},
+  config: Partial<Config> = {},
   options: Partial<InferenceOptions> & {
     now?: () => number;
     /** Receives the request log lines (default: none). */
     log?: (line: string) => void;
-    /** Wraps the service, e.g. to count the detections that reach it. */
-    wrap?: (service: DetectService) => DetectService;
   } = {},
 ): Promise<TestServer> {
-  const settings = { ...DEFAULTS, LOG_REQUESTS: false, ...config };
-  const inference = await startInference(settings, {
-    mode: "workers",
-    workers: 1,
-    jobTimeoutMs: 10_000,
-    ...options,
+  const { now, log, ...inferenceOptions } = options;
+  const { app, inference } = await createService({ ...DEFAULTS, LOG_REQUESTS: false, ...config }, {
+    inference: { mode: "workers", workers: 1, jobTimeoutMs: 10_000, ...inferenceOptions },
+    now,
+    log: log ?? null,
   });
   await inference.warm;
-  const app = createApp({
-    config: settings,
-    service: options.wrap ? options.wrap(inference) : inference,
-    concurrency: inference.stats().size,
-    ready: inference.ready,
-    poolStats: inference.stats,
-    now: options.now,
-    log: options.log ?? null,
-  });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
   return {
     url: `http://127.0.0.1:${server.addr.port}`,

@@ -8,7 +8,7 @@ import { DEFAULTS } from "../../config.ts";
 import { AppError } from "../../inference/errors.ts";
 import { loadDetector } from "../../inference/load_detector.ts";
 import { DetectResponse, ErrorResponse, ModelResponse } from "../../routes/api_schemas.ts";
-import type { DetectService } from "../../routes/deps.ts";
+import type { Runner } from "../../inference/mod.ts";
 import { HOTDOG_PHOTO } from "../browser/photos.ts";
 import { withComponents, withSize } from "../inference/_jpeg_fixtures.ts";
 import { call, form, serveApp } from "./_app.ts";
@@ -288,7 +288,7 @@ Deno.test("The native API", async (t) => {
 Deno.test("Native API admission and server errors", async (t) => {
   const detector = await loadDetector(DEFAULTS);
   const info = detector.info;
-  const stub = (detect: DetectService["detect"]): DetectService => ({ info, detect });
+  const stub = (detect: Runner["detect"]): Runner => ({ info, detect });
   const post = (url: string) =>
     call(`${url}/api/v1/detect`, { method: "POST", body: BUS, headers: JPEG });
   try {

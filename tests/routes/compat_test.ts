@@ -6,7 +6,7 @@ import { loadDetector } from "../../inference/load_detector.ts";
 import { roundResult } from "../../inference/round_result.ts";
 import type { DetectResult } from "../../inference/types.ts";
 import { DeepStackError, DeepStackResponse } from "../../routes/api_schemas.ts";
-import type { DetectService, RequestDetectOptions } from "../../routes/deps.ts";
+import type { Runner, RunOptions } from "../../inference/mod.ts";
 import { withSize } from "../inference/_jpeg_fixtures.ts";
 import { call, deferred, form, serveApp } from "./_app.ts";
 import { frigateDetectRaw, frigateFrame, frigateRequest, sendRaw } from "./_frigate.ts";
@@ -317,9 +317,9 @@ Deno.test("The DeepStack / CodeProject.AI API", async (t) => {
 
 /** A service that answers like the detector but from `detect`, to stage failures. */
 function stub(
-  detect: (bytes: Uint8Array, options?: RequestDetectOptions) => Promise<DetectResult>,
-  info: DetectService["info"],
-): DetectService {
+  detect: (bytes: Uint8Array, options?: RunOptions) => Promise<DetectResult>,
+  info: Runner["info"],
+): Runner {
   return { info, detect };
 }
 
@@ -428,7 +428,7 @@ Deno.test("DeepStack errors keep DeepStack's shape with our status", async (t) =
     await t.step(
       "at most 20 predictions, best first, so Frigate's 20-row array never overflows",
       async () => {
-        let asked: RequestDetectOptions | undefined;
+        let asked: RunOptions | undefined;
         const app = serveApp(stub((_bytes, options) => {
           asked = options;
           return Promise.resolve(manyDetections(30));

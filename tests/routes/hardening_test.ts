@@ -180,16 +180,9 @@ Deno.test({
     let detections = 0;
     const server = await startTestServer({ RATE_LIMIT_RATE: 1000, RATE_LIMIT_BURST: 1000 }, {
       log: (line) => lines.push(line),
-      wrap: (service) => ({
-        get info() {
-          return service.info;
-        },
-        detect(bytes, options) {
-          detections++;
-          return service.detect(bytes, options);
-        },
-      }),
     });
+    // Every image that reaches inference is probed first.
+    server.inference.attach({ probed: () => void detections++ });
     try {
       await t.step("Host: a b is 400 JSON, one JSON log line, no detection", async () => {
         for (const host of ["a b", "x:99999", "[::1"]) {

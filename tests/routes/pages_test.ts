@@ -27,7 +27,7 @@ const HX = { "HX-Request": "true" };
 Deno.test("The camera page routes", async (t) => {
   const detector = await loadDetector(DEFAULTS);
   const app = new Hono();
-  app.route("/", pageRoutes({ detector }));
+  app.route("/", pageRoutes({ inference: detector }));
   app.onError(renderError);
   const hotdogJpeg = await Deno.readFile(HOTDOG_PHOTO);
 
@@ -67,7 +67,7 @@ Deno.test("The camera page routes", async (t) => {
         const wide = new Hono().route(
           "/",
           pageRoutes({
-            detector: {
+            inference: {
               info: { ...detector.info, inputWidth: 640 },
               detect: (bytes, options) => detector.detect(bytes, options),
             },

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import type { HeadTensor } from "../../../inference/postprocess.ts";
+import type { DetectOutput } from "../../../inference/postprocess.ts";
 import { bestRegion } from "../../../inference/verdict/region.ts";
 
 const logit = (p: number) => Math.log(p / (1 - p));
 
 /** One 2x2 head, one anchor, 3 classes; every logit very negative unless set. */
-function head(set: (put: (k: number, cell: number, v: number) => void) => void): HeadTensor {
+function head(set: (put: (k: number, cell: number, v: number) => void) => void): DetectOutput {
   const cells = 4;
   const data = new Float32Array(8 * cells).fill(-20);
   set((k, cell, v) => (data[k * cells + cell] = v));

@@ -1,7 +1,7 @@
 /** What the verdict costs per snapshot: the head's math, the pooled outputs, and end to end. */
 import { DEFAULTS } from "../../../config.ts";
 import { loadDetector } from "../../../inference/load_detector.ts";
-import { headTensors } from "../../../inference/detector.ts";
+import { detectOutputs } from "../../../inference/detector.ts";
 import { prepareModel } from "../../../inference/model_prepare.ts";
 import { postprocess } from "../../../inference/postprocess.ts";
 import { createSession } from "../../../inference/session.ts";
@@ -40,7 +40,7 @@ for (let i = 0; i < 60; i++) {
 
 // 2. The verdict's own math after the run: features, head, food gate, region.
 const out = await sWith.run(lb.tensor, dims);
-const heads = headTensors(withF, out, size);
+const grids = detectOutputs(withF, out, size);
 const mapping = {
   scaleX: lb.scaleX,
   scaleY: lb.scaleY,
@@ -49,7 +49,13 @@ const mapping = {
   imageWidth: image.width,
   imageHeight: image.height,
 };
-const { classMax, classBest } = postprocess(heads, { classNames: withF.classNames, ...mapping });
+const { classMax, classBest } = postprocess(grids, {
+  classNames: withF.classNames,
+  conf: 0.25,
+  iou: 0.45,
+  maxDetections: 300,
+  ...mapping,
+});
 const maps = withF.featureOutputs.map((n) => out.get(n)!);
 const area = { mapping, inputWidth: size, inputHeight: size };
 const run = {
@@ -57,7 +63,7 @@ const run = {
   pooled: pooledFeatures(maps, head.features, area),
   classMax,
   classBest,
-  heads,
+  detectOutputs: grids,
   mapping,
 };
 const options = { threshold: 0.5, hotdogClass: 52, foodClasses: foodClassIds(withF.classNames) };

@@ -1,11 +1,15 @@
-/** A bounded CoDel admission queue that lets at most `concurrency` jobs run and sheds the rest. */
+/** A bounded CoDel queue in front of the workers: at most `concurrency` jobs run, the rest wait or are shed. */
 
-import { AppError } from "../inference/errors.ts";
+import { AppError } from "./errors.ts";
 
 /** Options for {@link CodelQueue}. */
 export interface CodelQueueOptions {
-  /** Jobs allowed to run at once (the worker pool's slots). */
-  concurrency: number;
+  /**
+   * Jobs allowed to run at once: a number, or a function read at every event (the workers
+   * ready now, so a job is only handed out when a worker can take it; call `wake()` when it
+   * rises).
+   */
+  concurrency: number | (() => number);
   /** Most jobs waiting for a slot; an arrival that finds the queue full is rejected at once. */
   maxLength: number;
   /** Acceptable queueing delay in ms (CoDel's target). */
@@ -49,13 +53,13 @@ const SERVICE_EWMA_WEIGHT = 0.2;
 const MAX_RETRY_AFTER_SECONDS = 60;
 
 /**
- * Admission control in front of a worker pool: `run(fn, signal)` waits for one of
- * `concurrency` slots, runs `fn`, and frees the slot when it settles. Waiting jobs queue in FIFO
+ * The only waiting list in front of the workers: `run(fn, signal)` (or `acquire(signal)`) waits
+ * for one of `concurrency` slots, runs `fn`, and frees the slot when it settles. Waiting jobs queue in FIFO
  * order and are shed with `AppError("overloaded")` (503) by CoDel (RFC 8289) when the queue
  * stops draining, so clients get a fast "try later" instead of a slow timeout.
  *
- * Why `run` rather than `enqueue` + `next()`: the pool then never sees more work than it has
- * slots, the slot is always released (finally), and service time is measured for Retry-After.
+ * Why a slot rather than `enqueue` + `next()`: the pool then never sees more work than it has
+ * ready workers, the slot is always released, and service time is measured for Retry-After.
  *
  * No timers: CoDel is evaluated on every event (arrival, slot freed), like sbroker's
  * `sbroker_codel_queue`, so the queue sheds even while all slots are stuck as long as requests
@@ -63,7 +67,7 @@ const MAX_RETRY_AFTER_SECONDS = 60;
  * by their own abort signals (client disconnect or a request timeout).
  */
 export class CodelQueue {
-  readonly #concurrency: number;
+  readonly #concurrency: () => number;
   readonly #maxLength: number;
   readonly #target: number;
   readonly #interval: number;
@@ -87,7 +91,7 @@ export class CodelQueue {
 
   constructor(options: CodelQueueOptions) {
     const { concurrency, maxLength, target = 100, interval = 1000, now = Date.now } = options;
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
+    if (typeof concurrency === "number" && (!Number.isInteger(concurrency) || concurrency < 1)) {
       throw new RangeError(
         `Cannot create CoDel queue: concurrency must be an integer >= 1, got ${concurrency}`,
       );
@@ -102,7 +106,7 @@ export class CodelQueue {
         `Cannot create CoDel queue: target and interval must be positive, got ${target} and ${interval}`,
       );
     }
-    this.#concurrency = concurrency;
+    this.#concurrency = typeof concurrency === "number" ? () => concurrency : concurrency;
     this.#maxLength = maxLength;
     this.#target = target;
     this.#interval = interval;
@@ -125,7 +129,7 @@ export class CodelQueue {
    * it reads (and waits for) the request body.
    */
   get full(): boolean {
-    return this.#waiters.size >= this.#maxLength && this.#inFlight >= this.#concurrency;
+    return this.#waiters.size >= this.#maxLength && this.#inFlight >= this.#concurrency();
   }
 
   /** A snapshot of the counters. */
@@ -147,7 +151,8 @@ export class CodelQueue {
    * through the slots at the recent average service time; at least 1, at most 60.
    */
   retryAfterSeconds(): number {
-    const drainMs = (this.#waiters.size + 1) * this.#serviceMs / this.#concurrency;
+    // No slot at all (every worker being replaced) drains as slowly as one.
+    const drainMs = (this.#waiters.size + 1) * this.#serviceMs / Math.max(1, this.#concurrency());
     return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(drainMs / 1000)));
   }
 
@@ -157,6 +162,20 @@ export class CodelQueue {
    * is then removed at once and `fn` never runs).
    */
   async run<R>(fn: () => R | Promise<R>, signal?: AbortSignal): Promise<R> {
+    const release = await this.acquire(signal);
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Waits for a slot and resolves with the function that frees it (call it exactly once, when
+   * the job settles): `run` without a closure, for a caller that runs the job itself. Rejects
+   * as `run` does, holding nothing.
+   */
+  async acquire(signal?: AbortSignal): Promise<() => void> {
     await this.#admit(signal);
     // The grant resolves in a microtask; a client that left in between gets no worker either.
     if (signal?.aborted) {
@@ -165,11 +184,17 @@ export class CodelQueue {
       throw signal.reason;
     }
     const started = this.#now();
-    try {
-      return await fn();
-    } finally {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
       this.#release(this.#now() - started);
-    }
+    };
+  }
+
+  /** Hands free slots to waiters: call when `concurrency` rose (a worker became ready). */
+  wake(): void {
+    this.#pump(this.#now());
   }
 
   #admit(signal?: AbortSignal): Promise<void> {
@@ -240,7 +265,7 @@ export class CodelQueue {
 
   /** Hands free slots to the head of the queue, letting CoDel shed before each hand-off. */
   #pump(now: number): void {
-    while (this.#inFlight < this.#concurrency) {
+    while (this.#inFlight < this.#concurrency()) {
       this.#control(now);
       const head = this.#head();
       if (!head) return;

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { AppError } from "../../inference/errors.ts";
-import { CodelQueue, type CodelQueueOptions } from "../../routes/codel_queue.ts";
+import { CodelQueue, type CodelQueueOptions } from "../../inference/codel_queue.ts";
 
 /** Lets pending promise continuations (grants, releases) run. */
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -248,4 +248,43 @@ Deno.test("CodelQueue rejects nonsense options", () => {
   );
   assert.throws(() => new CodelQueue({ concurrency: 1, maxLength: -1 }), /maxLength/);
   assert.throws(() => new CodelQueue({ concurrency: 1, maxLength: 1, target: 0 }), /target/);
+});
+
+Deno.test("CodelQueue.acquire() grants a slot without a closure, and the slot frees once", async () => {
+  const queue = new CodelQueue({ concurrency: 1, maxLength: 5 });
+  const release = await queue.acquire();
+  assert.equal(queue.inFlight, 1);
+  let second = false;
+  const next = queue.acquire().then((r) => {
+    second = true;
+    return r;
+  });
+  await flush();
+  assert.equal(second, false, "the only slot is taken");
+  release();
+  release();
+  const releaseNext = await next;
+  assert.equal(queue.inFlight, 1, "a second release() frees nothing more");
+  releaseNext();
+  assert.equal(queue.inFlight, 0);
+});
+
+Deno.test("CodelQueue follows a concurrency that changes: the workers ready now", async () => {
+  let ready = 0;
+  const queue = new CodelQueue({ concurrency: () => ready, maxLength: 5 });
+  let granted = 0;
+  const slots = [queue.acquire(), queue.acquire()];
+  slots.forEach((s) => s.then(() => granted++));
+  await flush();
+  assert.equal(granted, 0, "no worker ready: everyone waits");
+  ready = 1;
+  queue.wake();
+  await flush();
+  assert.equal(granted, 1, "one worker came back: one job goes");
+  ready = 2;
+  queue.wake();
+  await flush();
+  assert.equal(granted, 2);
+  for (const s of slots) (await s)();
+  assert.equal(queue.inFlight, 0);
 });
