@@ -1,6 +1,6 @@
 /** A pool of Deno Workers, each with its own warmed Detector, replaced when one crashes or hangs. */
 import type { DetectorConfig, ModelInfo } from "./detector.ts";
-import { AppError, ERROR_STATUS, type ErrorCode } from "./errors.ts";
+import { AppError, isErrorCode } from "./errors.ts";
 import type { DetectOptions, DetectResult } from "./types.ts";
 import type { FromWorker, ToWorker } from "./worker.ts";
 
@@ -179,7 +179,7 @@ export class WorkerPool {
     slot.wasmBytes = msg.wasmBytes;
     if (msg.type === "result") job.resolve(msg.result);
     else {
-      const code = (msg.code in ERROR_STATUS ? msg.code : "internal") as ErrorCode;
+      const code = isErrorCode(msg.code) ? msg.code : "internal";
       job.reject(new AppError(code, msg.message));
     }
     this.#dispatch();
