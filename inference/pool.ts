@@ -1,6 +1,6 @@
 /** A pool of Deno Workers, each with its own warmed Detector, replaced when one crashes or hangs. */
 import type { DetectorConfig, ModelInfo } from "./detector.ts";
-import { AppError, isErrorCode } from "./errors.ts";
+import { AppError, fromWireError } from "./errors.ts";
 import type { DetectOptions, DetectResult } from "./types.ts";
 import type { FromWorker, ToWorker } from "./worker.ts";
 
@@ -153,7 +153,7 @@ export class WorkerPool {
         } else if (msg.type === "init-error") {
           clearTimeout(startTimer);
           worker.terminate();
-          reject(new AppError("model_invalid", msg.message));
+          reject(initError(fromWireError(msg.error)));
         } else this.#settle(slot, msg);
       };
       worker.onerror = (event: ErrorEvent) => {
@@ -178,10 +178,7 @@ export class WorkerPool {
     slot.job = undefined;
     slot.wasmBytes = msg.wasmBytes;
     if (msg.type === "result") job.resolve(msg.result);
-    else {
-      const code = isErrorCode(msg.code) ? msg.code : "internal";
-      job.reject(new AppError(code, msg.message));
-    }
+    else job.reject(fromWireError(msg.error));
     this.#dispatch();
   }
 
@@ -221,4 +218,14 @@ export class WorkerPool {
       slot.worker.postMessage(msg, [job.bytes.buffer as ArrayBuffer]);
     }
   }
+}
+
+/**
+ * A worker that cannot build its detector from this configuration reports `model_invalid`
+ * (start-up fails rather than falling back to in-isolate inference, which would fail alike),
+ * with the worker's own error, code and cause intact, as its cause.
+ */
+function initError(err: AppError): AppError {
+  if (err.code === "model_invalid") return err;
+  return new AppError("model_invalid", err.message, { cause: err });
 }
