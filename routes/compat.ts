@@ -13,6 +13,7 @@ import {
 import { apiKeyId, type KeyRing, setApiKeyId } from "./auth.ts";
 import { bodyLimit } from "./body_limit.ts";
 import type { DetectService } from "./deps.ts";
+import { readForm } from "./read_form.ts";
 import { serverTiming } from "./server_timing.ts";
 
 /**
@@ -97,7 +98,7 @@ export function compatRoutes(deps: CompatDeps): Hono {
 
   const list = async (c: Context) => {
     const started = performance.now();
-    const form = await readForm(c, { required: false });
+    const form = await readCompatForm(c, { required: false });
     checkFormKey(c, keys, form, onBadKey);
     c.header("Cache-Control", "no-store");
     return c.json({
@@ -111,7 +112,7 @@ export function compatRoutes(deps: CompatDeps): Hono {
 
   const detect = async (c: Context) => {
     const started = performance.now();
-    const form = await readForm(c, { required: true });
+    const form = await readCompatForm(c, { required: true });
     // DeepStack's order: the key, then the image, then min_confidence.
     checkFormKey(c, keys, form, onBadKey);
     const parsed = DeepStackForm.safeParse({
@@ -206,22 +207,13 @@ export function toDeepStack(
  * for DeepStack, a request without an image: 400 "No valid image file found". When the form
  * is optional, a request without a body gives an empty form.
  */
-async function readForm(c: Context, options: { required: boolean }): Promise<FormData> {
-  const type = c.req.header("Content-Type") ?? "";
-  const isForm = /^multipart\/form-data\s*;/i.test(type) ||
-    /^application\/x-www-form-urlencoded\b/i.test(type);
-  if (!isForm) {
-    if (!options.required) return new FormData();
-    throw new AppError("unsupported_media_type", DEEPSTACK_ERRORS.noImage);
-  }
-  try {
-    return await c.req.raw.formData();
-  } catch (err) {
-    // The body limit's own error must win: it is a 413, not a malformed form.
-    if (err instanceof AppError) throw err;
-    if ((err as Error)?.cause instanceof AppError) throw (err as Error).cause;
-    throw new AppError("missing_field", DEEPSTACK_ERRORS.noImage, { cause: err });
-  }
+async function readCompatForm(c: Context, options: { required: boolean }): Promise<FormData> {
+  const form = await readForm(c.req.raw, {
+    malformed: (cause) => new AppError("missing_field", DEEPSTACK_ERRORS.noImage, { cause }),
+  });
+  if (form) return form;
+  if (!options.required) return new FormData();
+  throw new AppError("unsupported_media_type", DEEPSTACK_ERRORS.noImage);
 }
 
 /**
