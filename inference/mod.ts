@@ -17,7 +17,7 @@ export type { CodelQueueStats } from "./codel_queue.ts";
 // In-isolate detection for the command line and tools (no queue, one photo at a time).
 export type { Detector, LetterboxMode, ModelInfo } from "./detector.ts";
 export { type DetectorSettings, loadDetector } from "./load_detector.ts";
-export { AppError, ERROR_STATUS, type ErrorCode, toAppError } from "./errors.ts";
+export { AppError, ERROR_CODES, type ErrorCode, isErrorCode, toAppError } from "./errors.ts";
 export { type ImageFormat, type ImageInfo, sniffFormat } from "./image_probe.ts";
 export type { PoolStats } from "./pool.ts";
 export { roundResult } from "./round_result.ts";

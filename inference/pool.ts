@@ -1,6 +1,6 @@
 /** A pool of Deno Workers, each with its own warmed Detector, replaced when one crashes or hangs. */
 import type { DetectorPlan, ModelInfo } from "./detector.ts";
-import { AppError, ERROR_STATUS, type ErrorCode } from "./errors.ts";
+import { AppError, fromWireError } from "./errors.ts";
 import type { DetectResult, RunOptions } from "./types.ts";
 import type { FromWorker, ToWorker } from "./worker.ts";
 
@@ -167,7 +167,7 @@ export class WorkerPool {
         } else if (msg.type === "init-error") {
           clearTimeout(startTimer);
           worker.terminate();
-          reject(new AppError("model_invalid", msg.message));
+          reject(initError(fromWireError(msg.error)));
         } else this.#settle(slot, msg);
       };
       worker.onerror = (event: ErrorEvent) => {
@@ -192,10 +192,7 @@ export class WorkerPool {
     slot.job = undefined;
     slot.wasmBytes = msg.wasmBytes;
     if (msg.type === "result") job.resolve(msg.result);
-    else {
-      const code = (msg.code in ERROR_STATUS ? msg.code : "internal") as ErrorCode;
-      job.reject(new AppError(code, msg.message));
-    }
+    else job.reject(fromWireError(msg.error));
   }
 
   /** Fails the slot's job with 503, terminates the worker and starts a fresh one in its place. */
@@ -218,4 +215,14 @@ export class WorkerPool {
       console.error(`Cannot restart worker ${slot.index}: ${(err as Error).message}`);
     });
   }
+}
+
+/**
+ * A worker that cannot build its detector from this configuration reports `model_invalid`
+ * (start-up fails rather than falling back to in-isolate inference, which would fail alike),
+ * with the worker's own error, code and cause intact, as its cause.
+ */
+function initError(err: AppError): AppError {
+  if (err.code === "model_invalid") return err;
+  return new AppError("model_invalid", err.message, { cause: err });
 }

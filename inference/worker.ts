@@ -1,7 +1,7 @@
 /** Worker entry: owns one Detector (one WASM session) and answers detect messages one at a time. */
 /// <reference lib="deno.worker" />
 import { Detector, type DetectorPlan } from "./detector.ts";
-import { toAppError } from "./errors.ts";
+import { toWireError, type WireError } from "./errors.ts";
 import type { DetectResult, RunOptions } from "./types.ts";
 import { trackWasmMemory, wasmMemoryBytes } from "./_wasm_memory.ts";
 
@@ -13,9 +13,9 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: "ready"; wasmBytes: number }
-  | { type: "init-error"; message: string }
+  | { type: "init-error"; error: WireError }
   | { type: "result"; id: number; result: DetectResult; wasmBytes: number }
-  | { type: "error"; id: number; code: string; message: string; wasmBytes: number };
+  | { type: "error"; id: number; error: WireError; wasmBytes: number };
 
 let detector: Detector | undefined;
 
@@ -30,7 +30,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       detector = await Detector.create(msg.plan);
       post({ type: "ready", wasmBytes: wasmMemoryBytes() });
     } catch (err) {
-      post({ type: "init-error", message: toAppError(err).message });
+      post({ type: "init-error", error: toWireError(err) });
     }
     return;
   }
@@ -40,14 +40,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       const result = await detector.detect(msg.bytes, msg.options);
       post({ type: "result", id: msg.id, result, wasmBytes: wasmMemoryBytes() });
     } catch (err) {
-      const e = toAppError(err);
-      post({
-        type: "error",
-        id: msg.id,
-        code: e.code,
-        message: e.message,
-        wasmBytes: wasmMemoryBytes(),
-      });
+      post({ type: "error", id: msg.id, error: toWireError(err), wasmBytes: wasmMemoryBytes() });
     }
   }
 };

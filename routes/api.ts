@@ -12,6 +12,7 @@ import {
 import { DetectForm, DetectQuery, type DetectResponse, type ModelResponse } from "./api_schemas.ts";
 import { readBodyLimited } from "./body_limit.ts";
 import { openApiDocument } from "./openapi.ts";
+import { readForm } from "./read_form.ts";
 import { serverTiming } from "./server_timing.ts";
 import { ApiDocs, DOCS_CSS } from "./views/docs.tsx";
 
@@ -229,18 +230,8 @@ async function readImage(c: Context, maxBodyBytes: number): Promise<Uint8Array> 
 }
 
 async function readFormImage(c: Context): Promise<Uint8Array> {
-  let form: FormData;
-  try {
-    form = await c.req.raw.formData();
-  } catch (err) {
-    // The body limit's own error must win: it is a 413, not a malformed form.
-    if (err instanceof AppError) throw err;
-    if ((err as Error)?.cause instanceof AppError) throw (err as Error).cause;
-    throw new AppError("bad_request", `Cannot read the form: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
-  const parsed = DetectForm.safeParse({ image: form.get("image") ?? undefined });
+  const form = await readForm(c.req.raw);
+  const parsed = DetectForm.safeParse({ image: form?.get("image") ?? undefined });
   if (!parsed.success) {
     throw new AppError(
       "missing_field",

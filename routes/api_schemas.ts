@@ -1,6 +1,6 @@
 /** The zod schemas of both JSON APIs: what the routes validate and what /openapi.json documents. */
 import { z } from "zod";
-import { ERROR_STATUS } from "../inference/mod.ts";
+import { ERROR_STATUS } from "./error_status.ts";
 
 // Query strings arrive as text. Blank stays a string so zod rejects it: `?conf=` must not
 // silently mean 0, which is what Number("") and z.coerce would make of it. Wrapping the number

@@ -1,22 +1,16 @@
 /** The DeepStack / CodeProject.AI object detection API, for Frigate, Home Assistant, Blue Iris & co. */
-import { type Context, Hono, type MiddlewareHandler } from "hono";
-import {
-  AppError,
-  type DetectResult,
-  type Inference,
-  roundResult,
-  toAppError,
-} from "../inference/mod.ts";
+import { type Context, Hono } from "hono";
+import { AppError, type DetectResult, type Inference, roundResult } from "../inference/mod.ts";
 import {
   type CodeProjectFields,
   DEEPSTACK_ERRORS,
   DEEPSTACK_MIN_CONFIDENCE,
-  DeepStackError,
   DeepStackForm,
   type DeepStackResponse,
 } from "./api_schemas.ts";
 import { apiKeyId, type KeyRing, setApiKeyId } from "./auth.ts";
 import { bodyLimit } from "./body_limit.ts";
+import { readForm } from "./read_form.ts";
 import { serverTiming } from "./server_timing.ts";
 
 /**
@@ -27,65 +21,6 @@ export const MAX_PREDICTIONS = 20;
 
 // The list route's form carries at most an api_key: no reason to accept a big body there.
 const LIST_BODY_LIMIT = 64 * 1024;
-
-// Errors about the image's content: DeepStack answers all of them 400 "invalid image file".
-const INVALID_IMAGE = new Set([
-  "empty_input",
-  "not_jpeg",
-  "not_image",
-  "unsupported_jpeg",
-  "unsupported_image",
-  "corrupt_jpeg",
-  "corrupt_image",
-  "zero_dimensions",
-]);
-// Errors about where the image should be: DeepStack's 400 "No valid image file found".
-const NO_IMAGE = new Set(["missing_field", "unsupported_media_type"]);
-
-/** The DeepStack-shaped body and status for an error, from the same AppError as everywhere. */
-export function deepStackError(err: unknown): { status: number; body: DeepStackError } {
-  const e = toAppError(err);
-  const body = (error: string) => ({ success: false as const, error, duration: 0 });
-  if (e.code === "unauthorized") return { status: 401, body: body(DEEPSTACK_ERRORS.badKey) };
-  if (NO_IMAGE.has(e.code)) return { status: 400, body: body(DEEPSTACK_ERRORS.noImage) };
-  if (INVALID_IMAGE.has(e.code)) {
-    // DeepStack's words first (tools may show them), then ours, which say what to fix.
-    return { status: 400, body: body(`${DEEPSTACK_ERRORS.invalidImage}: ${e.message}`) };
-  }
-  // Internal failures keep their details in the server log, as DeepStack does.
-  if (e.status === 500) {
-    return { status: e.status, body: body(DEEPSTACK_ERRORS.server) };
-  }
-  return { status: e.status, body: body(e.message) };
-}
-
-/** Renders any error as DeepStack does: `{"success": false, "error", "duration": 0}`. */
-export function renderDeepStackError(err: unknown, c: Context): Response {
-  if (toAppError(err).code === "internal") console.error(err);
-  return deepStackResponse(err, c);
-}
-
-function deepStackResponse(err: unknown, c: Context): Response {
-  const e = toAppError(err);
-  const { status, body } = deepStackError(e);
-  if (e.retryAfter !== undefined) {
-    c.header("Retry-After", String(Math.max(1, Math.ceil(e.retryAfter))));
-  }
-  return c.json(body, status as 400);
-}
-
-/**
- * Re-renders errors raised in front of the compat handlers (API key, rate limit, full queue,
- * body limit: middleware that the app's one renderer answered in the native shape) in
- * DeepStack's shape, so every answer under /v1 is one a DeepStack client can read.
- */
-export function deepStackErrors(): MiddlewareHandler {
-  return async function deepStackErrors(c, next) {
-    await next();
-    // Already logged by whichever renderer answered first: only the shape changes here.
-    if (c.error) c.res = deepStackResponse(c.error, c);
-  };
-}
 
 /** The paths that run detections, for the app to put behind the admission guards. */
 export function compatDetectionPaths(modelName: string): string[] {
@@ -125,8 +60,8 @@ export function codeProjectFields(
 export function compatRoutes(deps: CompatDeps): Hono {
   const { inference, keys, onBadKey } = deps;
   const name = inference.info.name;
+  // No onError of its own: the app's one renderer answers in DeepStack's shape under /v1.
   const app = new Hono();
-  app.onError(renderDeepStackError);
 
   // Liveness as CodeProject.AI answers it; Blue Iris and Agent DVR poll these.
   for (const path of ["/v1/status/ping", "/v1/server/status/ping"]) {
@@ -160,7 +95,7 @@ export function compatRoutes(deps: CompatDeps): Hono {
 
   const list = async (c: Context) => {
     const started = performance.now();
-    const form = await readForm(c, { required: false });
+    const form = await readCompatForm(c, { required: false });
     checkFormKey(c, keys, form, onBadKey);
     c.header("Cache-Control", "no-store");
     return c.json({
@@ -174,7 +109,7 @@ export function compatRoutes(deps: CompatDeps): Hono {
 
   const detect = async (c: Context) => {
     const started = performance.now();
-    const form = await readForm(c, { required: true });
+    const form = await readCompatForm(c, { required: true });
     // DeepStack's order: the key, then the image, then min_confidence.
     checkFormKey(c, keys, form, onBadKey);
     const parsed = DeepStackForm.safeParse({
@@ -269,22 +204,13 @@ export function toDeepStack(
  * for DeepStack, a request without an image: 400 "No valid image file found". When the form
  * is optional, a request without a body gives an empty form.
  */
-async function readForm(c: Context, options: { required: boolean }): Promise<FormData> {
-  const type = c.req.header("Content-Type") ?? "";
-  const isForm = /^multipart\/form-data\s*;/i.test(type) ||
-    /^application\/x-www-form-urlencoded\b/i.test(type);
-  if (!isForm) {
-    if (!options.required) return new FormData();
-    throw new AppError("unsupported_media_type", DEEPSTACK_ERRORS.noImage);
-  }
-  try {
-    return await c.req.raw.formData();
-  } catch (err) {
-    // The body limit's own error must win: it is a 413, not a malformed form.
-    if (err instanceof AppError) throw err;
-    if ((err as Error)?.cause instanceof AppError) throw (err as Error).cause;
-    throw new AppError("missing_field", DEEPSTACK_ERRORS.noImage, { cause: err });
-  }
+async function readCompatForm(c: Context, options: { required: boolean }): Promise<FormData> {
+  const form = await readForm(c.req.raw, {
+    malformed: (cause) => new AppError("missing_field", DEEPSTACK_ERRORS.noImage, { cause }),
+  });
+  if (form) return form;
+  if (!options.required) return new FormData();
+  throw new AppError("unsupported_media_type", DEEPSTACK_ERRORS.noImage);
 }
 
 /**

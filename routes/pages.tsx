@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { Hono } from "hono";
 import { AppError, type Inference } from "../inference/mod.ts";
+import { readForm } from "./read_form.ts";
 import { serverTiming } from "./server_timing.ts";
 import { CameraPage } from "./views/camera_page.tsx";
 import type { AssetUrls } from "./views/layout.tsx";
@@ -92,16 +93,7 @@ export function pageRoutes(deps: PageDeps): Hono {
   });
 
   app.post("/detect", async (c) => {
-    let body: Record<string, string | File>;
-    try {
-      body = await c.req.parseBody();
-    } catch (err) {
-      if (err instanceof AppError) throw err;
-      throw new AppError("bad_request", `Cannot read the form: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
-    const image = body.image;
+    const image = (await readForm(c.req.raw))?.get("image");
     if (!(image instanceof File)) {
       throw new AppError(
         "missing_field",

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { AppError } from "../../inference/errors.ts";
 import { CodelQueue, type CodelQueueOptions } from "../../inference/codel_queue.ts";
+import { errorStatus } from "../../routes/error_status.ts";
 
 /** Lets pending promise continuations (grants, releases) run. */
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -53,7 +54,7 @@ function harness(options: Omit<CodelQueueOptions, "now">) {
 function assertOverloaded(err: unknown, pattern: RegExp) {
   assert.ok(err instanceof AppError, `expected AppError, got ${err}`);
   assert.equal(err.code, "overloaded");
-  assert.equal(err.status, 503);
+  assert.equal(errorStatus(err.code), 503);
   assert.ok(err.retryAfter !== undefined && err.retryAfter >= 1);
   assert.match(err.message, pattern);
 }

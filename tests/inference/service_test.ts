@@ -3,6 +3,7 @@ import { DEFAULTS } from "../../config.ts";
 import { AppError } from "../../inference/errors.ts";
 import { queueInference, runnerSource, startInference } from "../../inference/service.ts";
 import type { RunOptions } from "../../inference/types.ts";
+import { errorStatus } from "../../routes/error_status.ts";
 
 const BUS = Deno.readFileSync("tests/data/images/bus.jpg");
 const OPTIONS = { mode: "auto", workers: 1, jobTimeoutMs: 10_000 } as const;
@@ -23,7 +24,7 @@ Deno.test("startInference() falls back to in-isolate inference where Workers are
     await assert.rejects(() => inference.detect(BUS), (err: unknown) => {
       assert.ok(err instanceof AppError);
       assert.equal(err.code, "unavailable");
-      assert.equal(err.status, 503);
+      assert.equal(errorStatus(err.code), 503);
       return true;
     });
     await inference.warm;

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { AppError } from "../../inference/errors.ts";
 import { bodyLimit, contentLength, readBodyLimited } from "../../routes/body_limit.ts";
+import { errorStatus } from "../../routes/error_status.ts";
 
 const LIMIT = 1024;
 
@@ -13,7 +14,7 @@ function makeApp() {
   const ran: string[] = [];
   app.onError((err, c) => {
     if (!(err instanceof AppError)) return c.json({ error: { message: err.message } }, 500);
-    return c.json(err.toJSON(), err.status as 413);
+    return c.json(err.toJSON(), errorStatus(err.code) as 413);
   });
   app.use("/limited/*", bodyLimit({ maxBytes: LIMIT }));
   app.post("/limited/bytes", async (c) => {
@@ -397,7 +398,9 @@ Deno.test("readBodyLimited() reads into one buffer and enforces the limit", asyn
     }, { highWaterMark: 0 });
     await assert.rejects(
       readBodyLimited(request(body, { "content-length": "11" }), 10),
-      (err) => err instanceof AppError && err.code === "body_too_large" && err.status === 413,
+      (err) =>
+        err instanceof AppError && err.code === "body_too_large" &&
+        errorStatus(err.code) === 413,
     );
     assert.equal(pulled, false);
     await body.cancel();

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { AppError } from "../../inference/errors.ts";
+import { errorStatus } from "../../routes/error_status.ts";
 import { clientKey, normalizeAddress, rateLimit, TokenBuckets } from "../../routes/rate_limit.ts";
 
 function clock(start = 1_000_000) {
@@ -21,7 +22,7 @@ function appWith(...middleware: Parameters<Hono["use"]>[1][]) {
   app.onError((err, c) => {
     if (!(err instanceof AppError)) return c.json({ error: { message: err.message } }, 500);
     if (err.retryAfter !== undefined) c.header("Retry-After", String(err.retryAfter));
-    return c.json(err.toJSON(), err.status as 429);
+    return c.json(err.toJSON(), errorStatus(err.code) as 429);
   });
   for (const m of middleware) app.use(m);
   app.get("/", (c) => c.text("ok"));
