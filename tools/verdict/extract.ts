@@ -59,6 +59,7 @@ const PIPELINE_SOURCES = [
   "../../inference/verdict/imagenet_food.ts",
   "../../inference/verdict/judge.ts",
   "../../inference/verdict/region.ts",
+  "../../inference/verdict/taps.ts",
 ];
 const PIPELINE_PACKAGES = /^(onnxruntime-web|onnxruntime-common|@jsquash\/jpeg)@/;
 
