@@ -15,7 +15,7 @@ ARG ASSETS_MIRROR=
 COPY models/assets.ts models/assets.tsv models/
 RUN ASSETS_MIRROR="$ASSETS_MIRROR" deno run --allow-read --allow-write --allow-net --allow-env models/assets.ts --only model
 
-# Only the files the service needs.
+# Only the files the service needs (not cli/, tools/ or tests/: main.ts never imports them).
 COPY config.ts main.ts ./
 COPY models/verdict.json models/
 COPY inference/ inference/

@@ -85,6 +85,15 @@ for (const line of instructions) {
   }
 }
 
+// Serving imports none of the offline code; the image leaves it out (README, Layout).
+for (const dir of ["cli", "tools", "tests"]) {
+  const copied = await Deno.stat(join(workdir, dir)).then(() => true, () => false);
+  if (copied) {
+    await Deno.remove(root, { recursive: true });
+    throw new Error(`container steps: the image holds ${dir}/, which serving never loads`);
+  }
+}
+
 const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
 const port = String((listener.addr as Deno.NetAddr).port);
 listener.close();

@@ -35,15 +35,22 @@ export interface PreparedModel {
   maxStride: number;
 }
 
+/** The graph as a tap search reads it: before any rewriting, with its Detect-head convs found. */
+export interface GraphView {
+  readonly graph: OnnxGraph;
+  /** The node that produces each tensor. */
+  readonly producers: ReadonlyMap<string, OnnxNode>;
+  /** The nodes that read each tensor. */
+  readonly consumers: ReadonlyMap<string, readonly OnnxNode[]>;
+  /** The Detect-head convolutions, in graph order. */
+  readonly heads: readonly OnnxNode[];
+}
+
 /**
- * Intermediate tensors found by their place in the graph, so any YOLOv5 export works whatever
- * its tensor names (channels are YOLOv5n's):
- * - `backbone`: the backbone's stage outputs at strides 8/16/32 (64/128/256): the two maps the
- *   neck concatenates with its upsampled ones, then the SPPF block's input;
- * - `sppf`: the SPPF block's output (256);
- * - `neck`: the inputs of the Detect-head convs, P3/P4/P5 (64/128/256).
+ * Finds tensors to expose by their place in the graph, so any export works whatever its tensor
+ * names (the verdict's: `verdict/taps.ts`). An Error it throws says what is missing.
  */
-export type FeatureSet = "backbone" | "sppf" | "neck";
+export type TapSearch = (view: GraphView) => string[];
 
 /**
  * How a feature map is reduced to one value per channel; `map`: not in the graph, the map itself
@@ -53,10 +60,10 @@ export type Pooling = "avg" | "max" | "map";
 
 export interface PrepareOptions {
   /**
-   * Tensors to expose as pooled extra outputs: named sets found by structure, or tensor names
-   * as in the export (e.g. a Conv's activation output).
+   * Tensors to expose as pooled extra outputs: tensor names as in the export (e.g. a Conv's
+   * activation output), or searches that find them by structure.
    */
-  features?: readonly (FeatureSet | string)[];
+  features?: readonly (string | TapSearch)[];
   /** Pooling applied to each feature tensor, one output per pooling (default ["avg"]). */
   pooling?: readonly Pooling[];
 }
@@ -118,11 +125,14 @@ export function prepareModel(bytes: Uint8Array, options: PrepareOptions = {}): P
 
   const featureOutputs: string[] = [];
   const extraNodes: OnnxNode[] = [];
+  const view: GraphView = { graph: g, producers, consumers, heads };
   const featureTensors = (options.features ?? []).flatMap((f) => {
-    if (f === "neck") return heads.map((h) => h.inputs[0]);
-    if (f === "sppf") return [activation(findSppf(g, consumers).outputs[0], consumers)];
-    if (f === "backbone") return findBackbone(g, consumers, producers);
-    return [f];
+    if (typeof f === "string") return [f];
+    try {
+      return f(view);
+    } catch (err) {
+      throw fail((err as Error).message, err);
+    }
   });
   for (const name of featureTensors) {
     if (!producers.has(name)) throw fail(`no tensor named ${JSON.stringify(name)} for features`);
@@ -170,54 +180,6 @@ export function prepareModel(bytes: Uint8Array, options: PrepareOptions = {}): P
     sourceInputType,
     maxStride: Number(model.metadata.get("stride") ?? 32) || 32,
   };
-}
-
-/** The Conv that ends the SPPF block: fed by a Concat of a tensor and three chained MaxPools. */
-function findSppf(g: OnnxGraph, consumers: Map<string, OnnxNode[]>): OnnxNode {
-  const maxPoolOutputs = new Set(
-    g.nodes.filter((n) => n.opType === "MaxPool").map((n) => n.outputs[0]),
-  );
-  const concat = g.nodes.find((n) =>
-    n.opType === "Concat" && n.inputs.filter((i) => maxPoolOutputs.has(i)).length >= 3
-  );
-  const conv = concat && consumers.get(concat.outputs[0])?.find((n) => n.opType === "Conv");
-  if (!conv) throw fail("no SPPF block (a Concat of three MaxPools feeding a Conv) for features");
-  return conv;
-}
-
-/**
- * The backbone's stage outputs, finest first: the tensors the neck concatenates with its
- * upsampled (Resize) maps, in reverse graph order, then the SPPF block's input.
- */
-function findBackbone(
-  g: OnnxGraph,
-  consumers: Map<string, OnnxNode[]>,
-  producers: Map<string, OnnxNode>,
-): string[] {
-  const lateral: string[] = [];
-  for (const resize of g.nodes.filter((n) => n.opType === "Resize")) {
-    const concat = consumers.get(resize.outputs[0])?.find((n) => n.opType === "Concat");
-    const other = concat?.inputs.find((i) => i !== resize.outputs[0]);
-    if (other) lateral.unshift(other);
-  }
-  // SPPF: x -> cv1 -> [y, pool(y), pool2(y), pool3(y)] -> Concat -> cv2; x is cv1's input.
-  const concat = producers.get(findSppf(g, consumers).inputs[0]);
-  let t = concat?.inputs.find((i) => producers.get(i)?.opType !== "MaxPool");
-  // Walk back through cv1's activation (Mul, Sigmoid) to cv1 itself.
-  for (let p = t ? producers.get(t) : undefined; p && p.opType !== "Conv"; p = producers.get(t!)) {
-    t = p.inputs[0];
-  }
-  const cv1 = t ? producers.get(t) : undefined;
-  if (lateral.length < 2 || cv1?.opType !== "Conv") {
-    throw fail("no backbone stages (two upsample Concats and an SPPF block) for features");
-  }
-  return [...lateral, cv1.inputs[0]];
-}
-
-/** A Conv output's SiLU (the Mul of it and its Sigmoid) when the export has one. */
-function activation(convOutput: string, consumers: Map<string, OnnxNode[]>): string {
-  const act = consumers.get(convOutput)?.find((n) => n.opType === "Mul");
-  return act ? act.outputs[0] : convOutput;
 }
 
 function readClassNames(names: string | undefined, g: OnnxGraph): string[] {

@@ -1,5 +1,5 @@
 /** Lists the labelled dev photos fetched by the asset step, with the truth from folder names. */
-import { type LabelledPhoto, listLabelledPhotos } from "../inference/verdict/photos.ts";
+import { type LabelledPhoto, listLabelledPhotos } from "../tools/verdict/photos.ts";
 
 export type { LabelledPhoto };
 

@@ -1,12 +1,13 @@
 /** The verdict head's input: pooled detector activations plus COCO's per-class maxima. */
 import type { ClassifierRun } from "../classifier.ts";
-import type { FeatureSet, PrepareOptions } from "../model_prepare.ts";
+import type { PrepareOptions } from "../model_prepare.ts";
 import type { ImageMapping } from "../postprocess.ts";
 import { IMAGENET_FOODS, IMAGENET_HOTDOG, softmax } from "./imagenet_food.ts";
+import { type FeatureSet, featureTap } from "./taps.ts";
 
 /** Which of the detector's own outputs make up the vector, in order. */
 export interface FeatureSpec {
-  /** Average-pooled activations, found by their place in the graph (see model_prepare). */
+  /** Average-pooled activations, found by their place in the graph (see taps.ts). */
   pooled: readonly FeatureSet[];
   /**
    * `picture`: each map averaged over the grid cells that cover the picture, weighted by how
@@ -30,7 +31,10 @@ const SCORE_FLOOR = 1e-4;
 
 /** The extra graph outputs the spec needs: the maps themselves, or one GlobalAveragePool each. */
 export function prepareOptionsFor(spec: FeatureSpec): PrepareOptions {
-  return { features: spec.pooled, pooling: [spec.pooling === "picture" ? "map" : "avg"] };
+  return {
+    features: spec.pooled.map(featureTap),
+    pooling: [spec.pooling === "picture" ? "map" : "avg"],
+  };
 }
 
 /** One feature output of a run: [1, channels, ny, nx] (1 x 1 when pooled in the graph). */

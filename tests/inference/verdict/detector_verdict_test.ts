@@ -6,7 +6,7 @@ import { loadDetector } from "../../../inference/load_detector.ts";
 import { headScore } from "../../../inference/verdict/head.ts";
 import { classVerdictScore } from "../../../inference/verdict/judge.ts";
 import { loadVerdictModel } from "../../../inference/verdict/model.ts";
-import { seededRandom } from "../../../inference/verdict/folds.ts";
+import { seededRandom } from "../../../tools/verdict/folds.ts";
 import { decodeJpeg } from "../../../inference/jpeg_decode.ts";
 import encode from "@jsquash/jpeg/encode.js";
 

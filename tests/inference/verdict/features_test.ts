@@ -7,6 +7,7 @@ import {
   picturePool,
   prepareOptionsFor,
 } from "../../../inference/verdict/features.ts";
+import { featureTap } from "../../../inference/verdict/taps.ts";
 import { AppError } from "../../../inference/errors.ts";
 
 const MODELS = ["models/yolov5n.onnx", "models/yolov5n-fp16.onnx"];
@@ -74,7 +75,7 @@ Deno.test("picturePool() averages the cells the picture covers, weighted by cove
 
 Deno.test("prepareModel() pools max as well as average when asked", async () => {
   const prepared = prepareModel(await Deno.readFile(MODELS[0]), {
-    features: ["sppf"],
+    features: [featureTap("sppf")],
     pooling: ["avg", "max"],
   });
   const session = await createSession(prepared);

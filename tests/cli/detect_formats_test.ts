@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { busEncodings } from "./_image_fixtures.ts";
+import { busEncodings } from "../inference/_image_fixtures.ts";
 
 const BUS = "tests/data/images/bus.jpg";
 
 async function runCli(args: string[], stdin?: Uint8Array) {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-write", "--allow-env", "inference/cli.ts", ...args],
+    args: ["run", "--allow-read", "--allow-write", "--allow-env", "cli/detect.ts", ...args],
     stdin: stdin ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { DEFAULTS } from "../../../config.ts";
-import { round6 } from "../../../inference/verdict/build.ts";
-import { extractFeatures } from "../../../inference/verdict/extract.ts";
+import { round6 } from "../../../tools/verdict/build.ts";
+import { extractFeatures } from "../../../tools/verdict/extract.ts";
 import { DEFAULT_FEATURES } from "../../../inference/verdict/features.ts";
 import { loadVerdictModel } from "../../../inference/verdict/model.ts";
-import { listLabelledPhotos } from "../../../inference/verdict/photos.ts";
-import { shiftToHalf, trainHead } from "../../../inference/verdict/train.ts";
+import { listLabelledPhotos } from "../../../tools/verdict/photos.ts";
+import { shiftToHalf, trainHead } from "../../../tools/verdict/train.ts";
 
 // The full `deno task train-verdict --check` also recomputes the held-out metrics (minutes
 // more); this checks what serves: both heads, the gate, the operating points and the band.

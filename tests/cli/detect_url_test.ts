@@ -15,7 +15,7 @@ async function runCli(args: string[]) {
       "--allow-write",
       "--allow-env",
       "--allow-net",
-      "inference/cli.ts",
+      "cli/detect.ts",
       ...args,
     ],
     stdin: "null",

@@ -1,8 +1,8 @@
 /** Builds the verdict model file: nested-CV metrics, the final head, and its provenance. */
 import type { PhotoRun } from "./extract.ts";
-import type { FeatureSpec } from "./features.ts";
+import type { FeatureSpec } from "../../inference/verdict/features.ts";
 import type { Scored } from "./metrics.ts";
-import { VERDICT_FORMAT, type VerdictModel } from "./model.ts";
+import { VERDICT_FORMAT, type VerdictModel } from "../../inference/verdict/model.ts";
 import { summarise, SUMMARY_HEADER, summaryRow, sweepRows, table } from "./report.ts";
 import {
   correctedHeldOut,

@@ -5,7 +5,7 @@ import {
   rocAuc,
   thresholdForSpecificity,
   wilson,
-} from "../../../inference/verdict/metrics.ts";
+} from "../../../tools/verdict/metrics.ts";
 
 const s = (score: number, hotdog: boolean) => ({ score, hotdog });
 const SAMPLE = [

@@ -1,8 +1,12 @@
 /** Picks, fits and honestly scores the verdict's heads and band: nested, stratified cross-validation. */
-import { fusedVector } from "./features.ts";
+import { fusedVector } from "../../inference/verdict/features.ts";
 import { stratifiedFolds } from "./folds.ts";
-import type { LogisticHead } from "./head.ts";
-import { cascadeScore, type SecondOpinionMode, verdictScore } from "./judge.ts";
+import type { LogisticHead } from "../../inference/verdict/head.ts";
+import {
+  cascadeScore,
+  type SecondOpinionMode,
+  verdictScore,
+} from "../../inference/verdict/judge.ts";
 import { fitLogistic } from "./logistic.ts";
 import { confusion, rocAuc, type Scored, thresholdForSpecificity } from "./metrics.ts";
 

@@ -4,7 +4,7 @@ const BUS = "tests/data/images/bus.jpg";
 
 async function runCli(args: string[], stdin?: Uint8Array) {
   const cmd = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-write", "--allow-env", "inference/cli.ts", ...args],
+    args: ["run", "--allow-read", "--allow-write", "--allow-env", "cli/detect.ts", ...args],
     stdin: stdin ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",

@@ -1,14 +1,9 @@
 import assert from "node:assert/strict";
-import { seededRandom, stratifiedFolds } from "../../../inference/verdict/folds.ts";
+import { seededRandom, stratifiedFolds } from "../../../tools/verdict/folds.ts";
 import { headScore } from "../../../inference/verdict/head.ts";
-import { fitLogistic, lbfgs } from "../../../inference/verdict/logistic.ts";
-import { confusion, rocAuc } from "../../../inference/verdict/metrics.ts";
-import {
-  crossValidate,
-  foodFloor,
-  shiftToHalf,
-  trainHead,
-} from "../../../inference/verdict/train.ts";
+import { fitLogistic, lbfgs } from "../../../tools/verdict/logistic.ts";
+import { confusion, rocAuc } from "../../../tools/verdict/metrics.ts";
+import { crossValidate, foodFloor, shiftToHalf, trainHead } from "../../../tools/verdict/train.ts";
 
 /** Two seeded Gaussian blobs in `dims` dimensions, apart along the first two axes only. */
 function blobs(n: number, dims: number, seed: number) {

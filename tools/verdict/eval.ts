@@ -2,10 +2,15 @@
 import { parseArgs } from "node:util";
 import { DEFAULTS, parseInputSize } from "../../config.ts";
 import { extractFeatures, type PhotoRun } from "./extract.ts";
-import { DEFAULT_FEATURES, fusedVector } from "./features.ts";
-import { cascadeScore, classScoreFor, type SecondOpinionMode, verdictScore } from "./judge.ts";
+import { DEFAULT_FEATURES, fusedVector } from "../../inference/verdict/features.ts";
+import {
+  cascadeScore,
+  classScoreFor,
+  type SecondOpinionMode,
+  verdictScore,
+} from "../../inference/verdict/judge.ts";
 import type { Scored } from "./metrics.ts";
-import { loadVerdictModel, type VerdictModel } from "./model.ts";
+import { loadVerdictModel, type VerdictModel } from "../../inference/verdict/model.ts";
 import { listLabelledPhotos } from "./photos.ts";
 import { summarise, SUMMARY_HEADER, summaryRow, sweepRows, table } from "./report.ts";
 

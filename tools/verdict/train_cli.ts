@@ -2,11 +2,11 @@
 import { parseArgs } from "node:util";
 import { basename } from "node:path";
 import { DEFAULTS, parseInputSize } from "../../config.ts";
-import { prepareClassifier } from "../classifier_prepare.ts";
-import { prepareModel } from "../model_prepare.ts";
+import { prepareClassifier } from "../../inference/classifier_prepare.ts";
+import { prepareModel } from "../../inference/model_prepare.ts";
 import { buildVerdict, formatJson } from "./build.ts";
 import { extractFeatures, sha256Hex } from "./extract.ts";
-import { DEFAULT_FEATURES } from "./features.ts";
+import { DEFAULT_FEATURES } from "../../inference/verdict/features.ts";
 import { listLabelledPhotos } from "./photos.ts";
 
 const USAGE = `Usage: deno task train-verdict [options] [DIR...]

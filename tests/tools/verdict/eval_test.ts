@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { evaluate, formatReport, main } from "../../../inference/verdict/eval.ts";
-import type { PhotoRun } from "../../../inference/verdict/extract.ts";
+import { evaluate, formatReport, main } from "../../../tools/verdict/eval.ts";
+import type { PhotoRun } from "../../../tools/verdict/extract.ts";
 
 const run = (path: string, hotdog: boolean, classScore: number): PhotoRun => ({
   photo: { path, hotdog, set: path.split("/")[0] },

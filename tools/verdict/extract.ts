@@ -1,11 +1,11 @@
 /** Runs the detector over labelled photos for the verdict's inputs, cached on disk by content. */
 import { join } from "node:path";
-import { prepareClassifier } from "../classifier_prepare.ts";
-import { Detector } from "../detector.ts";
-import { detectorConfig, type DetectorSettings } from "../load_detector.ts";
-import { prepareModel } from "../model_prepare.ts";
-import type { FeatureSpec } from "./features.ts";
-import { prepareOptionsFor } from "./features.ts";
+import { prepareClassifier } from "../../inference/classifier_prepare.ts";
+import { Detector } from "../../inference/detector.ts";
+import { detectorConfig, type DetectorSettings } from "../../inference/load_detector.ts";
+import { prepareModel } from "../../inference/model_prepare.ts";
+import type { FeatureSpec } from "../../inference/verdict/features.ts";
+import { prepareOptionsFor } from "../../inference/verdict/features.ts";
 import type { LabelledPhoto } from "./photos.ts";
 
 /** What one photo gave: the head's input vector and COCO's own verdict inputs. */
@@ -44,21 +44,22 @@ export interface ExtractOptions {
 // What a photo's vector depends on besides the model: these modules' source (any edit to them
 // invalidates the cache), and the locked versions of the WASM runtime and the decoder.
 const PIPELINE_SOURCES = [
-  "../_onnx.ts",
-  "../classifier.ts",
-  "../classifier_prepare.ts",
-  "../detector.ts",
-  "../jpeg_decode.ts",
-  "../jpeg_probe.ts",
-  "../letterbox.ts",
-  "../model_prepare.ts",
-  "../orientation.ts",
-  "../postprocess.ts",
-  "../session.ts",
-  "./features.ts",
-  "./imagenet_food.ts",
-  "./judge.ts",
-  "./region.ts",
+  "../../inference/_onnx.ts",
+  "../../inference/classifier.ts",
+  "../../inference/classifier_prepare.ts",
+  "../../inference/detector.ts",
+  "../../inference/jpeg_decode.ts",
+  "../../inference/jpeg_probe.ts",
+  "../../inference/letterbox.ts",
+  "../../inference/model_prepare.ts",
+  "../../inference/orientation.ts",
+  "../../inference/postprocess.ts",
+  "../../inference/session.ts",
+  "../../inference/verdict/features.ts",
+  "../../inference/verdict/imagenet_food.ts",
+  "../../inference/verdict/judge.ts",
+  "../../inference/verdict/region.ts",
+  "../../inference/verdict/taps.ts",
 ];
 const PIPELINE_PACKAGES = /^(onnxruntime-web|onnxruntime-common|@jsquash\/jpeg)@/;
 

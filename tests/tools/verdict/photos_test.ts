@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { listLabelledPhotos, truthOf } from "../../../inference/verdict/photos.ts";
+import { listLabelledPhotos, truthOf } from "../../../tools/verdict/photos.ts";
 
 Deno.test("truthOf() reads both spellings, any case, and nothing else", () => {
   assert.equal(truthOf("hot_dog"), true);

@@ -1,5 +1,5 @@
 /** Trains L2-regularised logistic regression on standardised rows with L-BFGS (deterministic). */
-import { fitStandardiser, type LogisticHead, standardise } from "./head.ts";
+import { fitStandardiser, type LogisticHead, standardise } from "../../inference/verdict/head.ts";
 
 export interface LogisticOptions {
   /** L2 penalty on the weights (not the bias), per the mean loss. */
