@@ -3,12 +3,15 @@ import { parseArgs } from "node:util";
 import { basename, join } from "node:path";
 import { encodeBase64 } from "./_base64.ts";
 import { DEFAULTS, parseInputSize } from "../config.ts";
-import { AppError, toAppError } from "../inference/errors.ts";
-import { sniffFormat } from "../inference/image_probe.ts";
-import { roundResult } from "../inference/round_result.ts";
-import { loadDetector } from "../inference/load_detector.ts";
+import {
+  AppError,
+  type DetectResult,
+  loadDetector,
+  roundResult,
+  sniffFormat,
+  toAppError,
+} from "../inference/mod.ts";
 import { remoteDetector, RemoteError, UnreachableError } from "./remote.ts";
-import type { DetectResult } from "../inference/types.ts";
 import { Overlay } from "../routes/views/overlay.tsx";
 
 const USAGE = `Usage: deno task detect [options] FILE... | -

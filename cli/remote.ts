@@ -1,6 +1,5 @@
 /** A detector that is a running server: posts images to its /api/v1/detect for the CLI's --url. */
-import { sniffFormat } from "../inference/image_probe.ts";
-import type { DetectResult } from "../inference/types.ts";
+import { type DetectResult, sniffFormat } from "../inference/mod.ts";
 
 /** A failure the server reported (its JSON error body), or a transport failure for one file. */
 export class RemoteError extends Error {
