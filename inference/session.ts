@@ -24,10 +24,19 @@ export interface ModelSession {
 // Captured as this module loads, before any session (or a test's stand-in) can replace it.
 const DENO_WORKER = globalThis.Worker;
 
-let configured = false;
+// onnxruntime-web keeps one `env` per isolate, read when its WASM first loads: the first
+// session's thread count is the isolate's. A later session asking for another must not be
+// served silently with the first one's (each worker is its own isolate, so the pool is free).
+let configuredThreads: number | undefined;
 function configure(threads: number): void {
-  if (configured) return;
-  configured = true;
+  if (configuredThreads === threads) return;
+  if (configuredThreads !== undefined) {
+    throw new Error(
+      `Cannot create a session with ${threads} WASM thread(s): this isolate's onnxruntime ` +
+        `already runs ${configuredThreads} (one setting per isolate; use one worker per setting)`,
+    );
+  }
+  configuredThreads = threads;
   ort.env.wasm.numThreads = threads;
   // The proxy worker would add a hop per call; our pool already runs sessions off-thread.
   ort.env.wasm.proxy = false;

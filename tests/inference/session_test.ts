@@ -24,3 +24,19 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "createSession() refuses a second thread count in one isolate instead of ignoring it",
+  sanitizeResources: false,
+  async fn() {
+    const model = prepareModel(await Deno.readFile("models/yolov5n.onnx"));
+    const first = await createSession(model, { threads: 1 });
+    await first.release();
+    await assert.rejects(
+      () => createSession(model, { threads: 2 }),
+      /Cannot create a session with 2 WASM thread\(s\): this isolate's onnxruntime already runs 1/,
+    );
+    const again = await createSession(model, { threads: 1 });
+    await again.release();
+  },
+});
