@@ -68,9 +68,9 @@ export const ConfigSchema = z.object({
   /**
    * hotdogScore at or above this says "hotdog"; 0.5 is each verdict source's own operating point,
    * chosen by cross-validation for specificity 0.95. The cascade (models/verdict.json), held out
-   * on the dev sets: 0.5 gives recall 0.88 at specificity 0.95; 0.3 gives 0.91 / 0.91; 0.7 gives
-   * 0.85 / 0.97 (models/VERDICT.md has the sweep). COCO's class alone (VERDICT_HEAD=none, or no
-   * food in view) is rescaled so 0.5 is its score 0.25: recall 0.58, specificity 0.94 at 320.
+   * on the dev sets: 0.5 gives recall 0.88 at specificity 0.948; 0.3 gives 0.91 / 0.93; 0.7 gives
+   * 0.83 / 0.97 (models/VERDICT.md has the sweep). COCO's class alone (VERDICT_HEAD=none, or no
+   * food in view) is rescaled so 0.5 is its score 0.25: recall 0.57, specificity 0.93 at 320.
    */
   HOTDOG_THRESHOLD: unit.default(0.5),
   /** The learned verdict head (`deno task train-verdict`); `none`: COCO's `hot dog` class alone. */

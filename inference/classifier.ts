@@ -1,4 +1,4 @@
-/** The ImageNet classifier's run: a centre crop of the decoded pixels, normalised, then the model. */
+/** The ImageNet classifier's run: a square crop of the decoded pixels, normalised, then the model. */
 import type { PreparedClassifier } from "./classifier_prepare.ts";
 import { letterbox, type RgbaImage } from "./letterbox.ts";
 import type { OrientationMap } from "./orientation.ts";
@@ -27,18 +27,25 @@ export interface OrientedImage {
 }
 
 /**
- * Pure: the classifier's input tensor. The centred square (CROP_FRACTION of the shorter side) is
- * resized bilinearly by the letterbox code, sampled straight from the stored pixels through the
- * orientation map shifted to the crop's corner (no rotation or crop copy), then normalised.
+ * Pure: the classifier's input tensor. A square of CROP_FRACTION of the shorter side, centred on
+ * `at` (a point in the oriented photo, e.g. where COCO sees the hot dog; moved inside the photo)
+ * or on the photo's centre, is resized bilinearly by the letterbox code, sampled straight from
+ * the stored pixels through the orientation map shifted to the crop's corner (no rotation or
+ * crop copy), then normalised.
  */
 export function classifierTensor(
   photo: OrientedImage,
   size: number,
   crop = CROP_FRACTION,
+  at: { x: number; y: number } | null = null,
 ): Float32Array {
   const side = Math.max(1, Math.round(Math.min(photo.width, photo.height) * crop));
-  const x0 = Math.floor((photo.width - side) / 2);
-  const y0 = Math.floor((photo.height - side) / 2);
+  const { x0, y0 } = at
+    ? {
+      x0: Math.round(Math.min(Math.max(at.x - side / 2, 0), photo.width - side)),
+      y0: Math.round(Math.min(Math.max(at.y - side / 2, 0), photo.height - side)),
+    }
+    : { x0: Math.floor((photo.width - side) / 2), y0: Math.floor((photo.height - side) / 2) };
   const m = photo.map;
   const map: OrientationMap = {
     ...m,
@@ -81,8 +88,12 @@ export class Classifier {
     return c;
   }
 
-  async classify(photo: OrientedImage): Promise<ClassifierRun> {
-    return await this.run(classifierTensor(photo, this.model.inputSize));
+  /** Runs on the crop centred on `at` (oriented pixels), else on the photo's centre. */
+  async classify(
+    photo: OrientedImage,
+    at: { x: number; y: number } | null = null,
+  ): Promise<ClassifierRun> {
+    return await this.run(classifierTensor(photo, this.model.inputSize, CROP_FRACTION, at));
   }
 
   async run(tensor: Float32Array): Promise<ClassifierRun> {

@@ -24,6 +24,7 @@ import {
 } from "./verdict/features.ts";
 import { judge, type Judgement, secondOpinion, type SecondOpinionMode } from "./verdict/judge.ts";
 import { headForSize, type VerdictModel } from "./verdict/model.ts";
+import { regionCentre } from "./verdict/region.ts";
 
 export interface DetectorConfig {
   /** The ONNX export's bytes. */
@@ -367,12 +368,14 @@ export class Detector {
       width: orientedWidth,
       height: orientedHeight,
     });
+    // The classifier looks where COCO sees the hot dog (its best cell), as it did in training.
+    const at = regionCentre(judged.verdict.region);
     let classifierFeatures: Float64Array | null = null;
     if (this.#classifier && training) {
       // Training: every photo's second opinion, whatever the band says.
-      classifierFeatures = classifierVector(await this.#classifier.classify(photo()));
+      classifierFeatures = classifierVector(await this.#classifier.classify(photo(), at));
     } else if (judged.wantsSecondOpinion && this.#classifier) {
-      const run = await this.#classifier.classify(photo());
+      const run = await this.#classifier.classify(photo(), at);
       judged = secondOpinion(judged, run, verdictHead!.secondOpinion!);
     }
     const { hotdog, hotdogScore, verdict, features } = judged;

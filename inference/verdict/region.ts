@@ -53,3 +53,13 @@ export function bestRegion(
     score: best,
   };
 }
+
+/**
+ * Pure: where the classifier's crop is centred: the region's centre (oriented pixels), so the
+ * second opinion looks where COCO sees the hot dog; null (the photo's centre) without a region.
+ */
+export function regionCentre(region: Region | null): { x: number; y: number } | null {
+  return region
+    ? { x: (region.box.x1 + region.box.x2) / 2, y: (region.box.y1 + region.box.y2) / 2 }
+    : null;
+}

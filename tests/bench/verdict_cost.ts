@@ -29,9 +29,12 @@ export async function benchVerdictCost(
   options: { rounds: number },
 ): Promise<VerdictCostRow[]> {
   const modes = ["never", "auto", "always"] as const;
-  const detectors = await Promise.all(
-    modes.map((m) => loadDetector({ ...DEFAULTS, VERDICT_SECOND_OPINION: m })),
-  );
+  // One after another: their warm-up runs share one WASM instance, and concurrent runs of
+  // different sessions there fail now and then (OrtRun, ERROR_CODE 0, no message).
+  const detectors = [];
+  for (const m of modes) {
+    detectors.push(await loadDetector({ ...DEFAULTS, VERDICT_SECOND_OPINION: m }));
+  }
   const results: DetectResult[][] = modes.map(() => []);
   try {
     for (let r = 0; r < options.rounds; r++) {
