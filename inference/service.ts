@@ -42,8 +42,6 @@ export interface InferenceOptions {
 export interface InferenceDetectOptions extends DetectOptions {
   /** Aborts the wait for a worker (the client went away); a running detection finishes. */
   signal?: AbortSignal;
-  /** The image's probe, if the caller made it with `probe()`: the image is not probed again. */
-  probe?: ImageInfo;
 }
 
 /** What a caller may hook into; one set per app. */
@@ -74,12 +72,10 @@ export interface Inference {
   ready(): boolean;
   /** Settles when start-up is over: resolves warm, rejects if no way to run the model worked. */
   readonly warm: Promise<void>;
-  /** Probes the image's headers against the configured limits; throws an AppError to refuse it. */
-  probe(bytes: Uint8Array): ImageInfo;
   /** Throws the queue-full refusal when an arrival now would be shed (before reading a body). */
   checkAdmission(): void;
   /**
-   * Probes the image (unless given its probe), queues it for a worker, runs it; the wait is
+   * Probes the image against the configured limits, queues it for a worker, runs it; the wait is
    * `timings.queue`, included in `timings.total`.
    */
   detect(bytes: Uint8Array, options?: InferenceDetectOptions): Promise<DetectResult>;
@@ -199,6 +195,8 @@ export function queueInference(
   const hooks = new Set<InferenceHooks>();
   // Whole milliseconds, as the queue's messages and Retry-After speak them.
   const now = options.now ?? Date.now;
+  // timings.queue keeps sub-millisecond precision, as every other stage's timing does.
+  const clock = options.now ?? performance.now.bind(performance);
   const queue = new CodelQueue({
     concurrency: source.concurrency,
     maxLength: settings.QUEUE_MAX,
@@ -220,14 +218,13 @@ export function queueInference(
     },
     warm: source.warm,
     ready: () => !closed && source.ready(),
-    probe: (bytes) => probeImage(bytes, limits),
     checkAdmission: () => queue.checkAdmission(),
     wake: () => queue.wake(),
     async detect(bytes, detectOptions = {}) {
       const { signal, conf, iou, maxDetections, classes } = detectOptions;
       // The probe costs about a millisecond per MB: a hostile upload never takes a place in
       // the queue or a worker, and the hooks can charge for the image's size first.
-      const probe = detectOptions.probe ?? probeImage(bytes, limits);
+      const probe = probeImage(bytes, limits);
       hooks.forEach((h) => h.probed?.(probe));
       if (closed) throw new AppError("unavailable", "Cannot detect: shutting down");
       const runner = source.runner();
@@ -238,9 +235,9 @@ export function queueInference(
           { retryAfter: 1 },
         );
       }
-      const enqueued = now();
+      const enqueued = clock();
       const release = await queue.acquire(signal);
-      const started = now();
+      const started = clock();
       let result: DetectResult;
       try {
         // Only plain data crosses to a worker: the signal stays here.
