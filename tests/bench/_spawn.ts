@@ -78,3 +78,37 @@ export async function spawnService(
     },
   };
 }
+
+/** The bare Deno.serve + one worker of `_floor_server.ts` on a free loopback port. */
+export async function spawnFloorServer(): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net",
+      "--allow-read",
+      new URL("./_floor_server.ts", import.meta.url).pathname,
+      String(port),
+    ],
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 1000; i++) {
+    try {
+      await (await fetch(url)).body?.cancel();
+      return {
+        url,
+        async stop() {
+          child.kill("SIGTERM");
+          await child.status;
+        },
+      };
+    } catch {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+  child.kill();
+  await child.status;
+  throw new Error("Cannot start the transport floor server: not listening after 10 s");
+}

@@ -2,7 +2,7 @@
 import { letterbox } from "../../inference/letterbox.ts";
 import { probeJpeg } from "../../inference/jpeg_probe.ts";
 import { median, round } from "./_stats.ts";
-import { spawnService } from "./_spawn.ts";
+import { spawnFloorServer, spawnService } from "./_spawn.ts";
 import { detectOnce } from "./service.ts";
 import { snapshotJpeg } from "./_snapshot.ts";
 
@@ -31,6 +31,15 @@ export interface ShapeRow {
   endToEndVsSquare: number;
   /** End-to-end p50 / model run p50 (target <= 1.10). */
   overhead: number;
+  /** End-to-end p50 - model run p50: the milliseconds outside the model run. */
+  outsideMs: number;
+  /**
+   * The same bytes through a bare Deno.serve and one worker holding each request for the model
+   * run it pairs with (`_floor_server.ts`): e2e - hold, p50. No code of ours runs in it.
+   */
+  floorMs: number;
+  /** (model run + floor) / model run: the best `overhead` this transport allows here. */
+  floorOverhead: number;
   /** Model run p50 when every request has another shape than the one before it. */
   interleavedInferP50: number;
   /** Interleaved / same-shape model run p50: what switching shapes costs. */
@@ -59,6 +68,7 @@ export async function benchShapes(
   };
   const first: number[][] = FRAMES.map(() => []);
   let service = await spawnService(env);
+  const floor = await spawnFloorServer();
   try {
     for (let run = 0; run < options.freshRuns; run++) {
       if (run > 0) {
@@ -71,6 +81,7 @@ export async function benchShapes(
       }
     }
     const same = FRAMES.map(() => ({ e2e: [] as number[], infer: [] as number[] }));
+    const floors: number[][] = FRAMES.map(() => []);
     const mixed: number[][] = FRAMES.map(() => []);
     const block = 10;
     for (let done = 0; done < options.requests; done += block) {
@@ -79,6 +90,7 @@ export async function benchShapes(
           const r = await detectOnce(service.url, images[i]);
           same[i].e2e.push(r.ms);
           same[i].infer.push(r.timings.infer);
+          floors[i].push(await floorOnce(floor.url, images[i], r.timings.infer));
         }
       }
       for (let j = 0; j < block; j++) {
@@ -108,6 +120,9 @@ export async function benchShapes(
         endToEndP50: round(e2e, 1),
         endToEndVsSquare: round(e2e / e2eSquare),
         overhead: round(e2e / infer),
+        outsideMs: round(e2e - infer, 1),
+        floorMs: round(median(floors[i]), 1),
+        floorOverhead: round((infer + median(floors[i])) / infer),
         interleavedInferP50: round(median(mixed[i]), 1),
         switchCost: round(median(mixed[i]) / infer),
         firstMs: round(firstMs, 1),
@@ -116,5 +131,18 @@ export async function benchShapes(
     });
   } finally {
     await service.stop();
+    await floor.stop();
   }
+}
+
+/** One request to the floor server held `holdMs`: its end-to-end time beyond the hold. */
+async function floorOnce(url: string, image: Uint8Array, holdMs: number): Promise<number> {
+  const t0 = performance.now();
+  const res = await fetch(`${url}/?hold=${holdMs}`, {
+    method: "POST",
+    body: image as BodyInit,
+    headers: { "Content-Type": "image/jpeg" },
+  });
+  await res.json();
+  return performance.now() - t0 - holdMs;
 }
