@@ -1,10 +1,16 @@
 /** Entry point: read the configuration once, compose inference and the app, serve, shut down gracefully. */
 import type { Hono } from "hono";
 import { type Config, loadConfig, servedAssetPaths } from "./config.ts";
-import { type Inference, type InferenceOptions, startInference } from "./inference/mod.ts";
+import {
+  type Inference,
+  type InferenceOptions,
+  startInference,
+  warmFrames,
+} from "./inference/mod.ts";
 import { main as fetchAssets } from "./models/assets.ts";
 import { createApp } from "./routes/app.ts";
 import { listenUrls } from "./routes/listen_urls.ts";
+import { warmRoutes } from "./routes/warm_up.ts";
 
 const logLine = (msg: string, fields: Record<string, unknown> = {}) =>
   console.log(JSON.stringify({ time: new Date().toISOString(), level: "info", msg, ...fields }));
@@ -19,11 +25,15 @@ export interface ServiceOverrides {
   log?: ((line: string) => void) | null;
 }
 
-/** The service as main.ts runs it: inference (started, warming) and the app in front of it. */
+/**
+ * The service as main.ts runs it: inference (started, warming) and the app in front of it.
+ * `warm` settles when both are warm (the workers, then the request path's own code) and /readyz
+ * says ready; it rejects only when inference cannot start.
+ */
 export async function createService(
   config: Config,
   overrides: ServiceOverrides = {},
-): Promise<{ app: Hono; inference: Inference }> {
+): Promise<{ app: Hono; inference: Inference; warm: Promise<void> }> {
   const inference = await startInference(config, {
     mode: config.INFERENCE_MODE,
     workers: config.WORKERS,
@@ -33,8 +43,28 @@ export async function createService(
     now: overrides.now,
     ...overrides.inference,
   });
-  const app = createApp({ config, inference, now: overrides.now, log: overrides.log });
-  return { app, inference };
+  let routesWarm = false;
+  const app = createApp({
+    config,
+    inference,
+    now: overrides.now,
+    log: overrides.log,
+    ready: () => routesWarm,
+  });
+  const warm = inference.warm.then(async () => {
+    try {
+      // A snapshot as the camera page sends them: 16:9 at the input's long side.
+      const long = Math.max(config.INPUT_SIZE.width, config.INPUT_SIZE.height);
+      const [frame] = await warmFrames([{ width: long, height: Math.round((long * 9) / 16) }]);
+      await warmRoutes(config, inference.info, frame);
+    } catch (err) {
+      // Only speed is at stake: say so and serve.
+      logLine("request path warm-up failed", { error: (err as Error).message });
+    } finally {
+      routesWarm = true;
+    }
+  });
+  return { app, inference, warm };
 }
 
 /** A bad setting is the user's to fix: one line naming every problem, exit 2, no stack trace. */
@@ -80,7 +110,7 @@ if (import.meta.main) {
   }
   const tls = tlsOrExit(config);
   const started = performance.now();
-  const { app, inference } = await createService(config);
+  const { app, inference, warm } = await createService(config);
   const server = Deno.serve({
     port: config.PORT,
     hostname: config.HOST,
@@ -89,7 +119,7 @@ if (import.meta.main) {
       logLine("listening", { ...listenUrls(addr, { tls: !!tls, addresses: addresses() }) }),
   }, app.fetch);
 
-  inference.warm.then(
+  warm.then(
     () => logLine("ready", { mode: inference.mode, ms: Math.round(performance.now() - started) }),
     (err) => {
       console.error(`Cannot start inference: ${(err as Error).message}`);

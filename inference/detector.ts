@@ -12,6 +12,7 @@ import { letterbox } from "./letterbox.ts";
 import type { SizeLimits } from "./_image_limits.ts";
 import { DEFAULT_ANCHORS, type PreparedModel, prepareModel } from "./model_prepare.ts";
 import { orientedToStored } from "./orientation.ts";
+import { warmFrames } from "./warm_frames.ts";
 import { type DetectOutput, type ImageMapping, postprocess } from "./postprocess.ts";
 import { createSession, type ModelSession, type OutputTensor } from "./session.ts";
 import type { DetectOptions, DetectResult, RunOptions } from "./types.ts";
@@ -95,6 +96,8 @@ const HOTDOG_LABEL = "hot dog";
 const WARM_ASPECTS = [[1, 1], [16, 9], [9, 16], [4, 3], [3, 4]] as const;
 // Under load the first runs of a shape took 559, 209 and 116 ms before settling (issue 13).
 const WARM_RUNS = 3;
+// The first warm-up round keeps boxes down to this confidence, so their code runs before a client's.
+const WARM_CONF = 0.01;
 
 /**
  * YOLO's detect outputs of one run as postprocess takes them: the stride is the input height
@@ -243,28 +246,35 @@ export class Detector {
   }
 
   /**
-   * Runs the whole pipeline on synthetic photo-sized images, a few times per tensor shape and
-   * interleaved as requests will be, so the first request pays neither for compiling the graph,
-   * a shape's first runs, nor the JIT of letterbox and postprocess.
+   * Runs the whole pipeline on camera-like JPEG snapshots (`warm_frames.ts`), a few times per
+   * tensor shape and interleaved as requests will be, so the first request pays neither for
+   * compiling the graph, a shape's first runs, nor the JIT of the decoder, letterbox and
+   * postprocess. The first round keeps every box down to a low confidence, so the box, NMS and
+   * mapping code is compiled too.
    */
   async #warmUp(): Promise<void> {
     const { inputWidth: w, inputHeight: h } = this.#plan.info;
     const outputs = await this.#session.run(new Float32Array(3 * w * h), [1, 3, h, w]);
     this.#checkVerdictFits(outputs);
+    await warmImageDecoders();
     // One image suffices when every image gets the same tensor.
     const aspects = this.info.letterbox === "auto" ? WARM_ASPECTS : [[4, 3] as const];
-    // Snapshot-sized, as the page sends them: the long side is the input's.
-    const long = Math.max(w, h);
-    const images = aspects.map(([aw, ah]) =>
-      syntheticImage(
-        Math.round((long * aw) / Math.max(aw, ah)),
-        Math.round((long * ah) / Math.max(aw, ah)),
-      )
-    );
+    // Snapshot-sized, as the page sends them: the long side is the input's (within the limits).
+    const { maxSide, maxPixels } = this.#plan.limits;
+    const frames = await warmFrames(aspects.map(([aw, ah]) => {
+      const long = Math.min(
+        Math.max(w, h),
+        maxSide,
+        Math.sqrt(maxPixels * Math.max(aw, ah) / Math.min(aw, ah)),
+      );
+      return {
+        width: Math.max(1, Math.floor((long * aw) / Math.max(aw, ah))),
+        height: Math.max(1, Math.floor((long * ah) / Math.max(aw, ah))),
+      };
+    }));
     for (let i = 0; i < WARM_RUNS; i++) {
-      for (const image of images) await this.#detectImage(image, {}, performance.now());
+      for (const bytes of frames) await this.detect(bytes, i === 0 ? { conf: WARM_CONF } : {});
     }
-    await warmImageDecoders();
   }
 
   /**
@@ -403,26 +413,6 @@ export class Detector {
     await this.#classifier?.close();
     await this.#session.release();
   }
-}
-
-/** A decoded-looking image of this size with a busy pattern (warm-up input). */
-function syntheticImage(width: number, height: number): DecodedImage {
-  const data = new Uint8ClampedArray(width * height * 4);
-  for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
-  const info = {
-    format: "jpeg",
-    width,
-    height,
-    components: 3,
-    precision: 8,
-    process: "baseline",
-    orientation: 1,
-    orientedWidth: width,
-    orientedHeight: height,
-    scanOffset: 0,
-    scans: 1,
-  } as const;
-  return { info, width, height, data };
 }
 
 /** What `analyse` gives: the result, and the verdict's input vectors. */

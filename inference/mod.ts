@@ -21,6 +21,7 @@ export { AppError, ERROR_CODES, type ErrorCode, isErrorCode, toAppError } from "
 export { type ImageFormat, type ImageInfo, sniffFormat } from "./image_probe.ts";
 export type { PoolStats } from "./pool.ts";
 export { roundResult } from "./round_result.ts";
+export { type FrameSize, warmFrames } from "./warm_frames.ts";
 export type {
   Box,
   Detection,

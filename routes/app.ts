@@ -36,6 +36,8 @@ export interface AppDeps {
   now?: () => number;
   /** Log sink override (tests capture lines); default stdout when LOG_REQUESTS is on. */
   log?: ((line: string) => void) | null;
+  /** A readiness condition beside the inference's (main.ts: the request path's warm-up). */
+  ready?: () => boolean;
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -105,7 +107,14 @@ export function createApp(deps: AppDeps): Hono {
   app.use("/detect", guards);
   app.use("/api/v1/detect", guards);
   for (const path of compatDetectionPaths(inference.info.name)) app.use(path, guards);
-  app.route("/", opsRoutes({ ready: inference.ready, metrics }));
+  const ready = deps.ready;
+  app.route(
+    "/",
+    opsRoutes({
+      ready: ready ? () => inference.ready() && ready() : inference.ready,
+      metrics,
+    }),
+  );
   app.route("/", pageRoutes({ inference }));
   app.route(
     "/",

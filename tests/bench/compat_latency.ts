@@ -35,11 +35,11 @@ export async function benchCompatLatency(
     RATE_LIMIT_RATE: 1e6,
     RATE_LIMIT_BURST: 1_000_000,
   };
-  const { app, inference } = await createService(settings, {
+  const { app, inference, warm } = await createService(settings, {
     inference: { mode: "workers", workers: 1, jobTimeoutMs: 10_000 },
     log: null,
   });
-  await inference.warm;
+  await warm;
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
   const port = server.addr.port;
   try {

@@ -20,12 +20,16 @@ export async function startTestServer(
   } = {},
 ): Promise<TestServer> {
   const { now, log, ...inferenceOptions } = options;
-  const { app, inference } = await createService({ ...DEFAULTS, LOG_REQUESTS: false, ...config }, {
+  const { app, inference, warm } = await createService({
+    ...DEFAULTS,
+    LOG_REQUESTS: false,
+    ...config,
+  }, {
     inference: { mode: "workers", workers: 1, jobTimeoutMs: 10_000, ...inferenceOptions },
     now,
     log: log ?? null,
   });
-  await inference.warm;
+  await warm;
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
