@@ -11,7 +11,7 @@ import { benchCompatLatency } from "./compat_latency.ts";
 import { benchColdStart, benchOverhead, benchSoak, benchThroughput } from "./service.ts";
 import { snapshotJpeg } from "./_snapshot.ts";
 import { benchOddMethods, benchScanBombs, benchStalledUploads } from "./attack.ts";
-import { benchShapes } from "./shapes.ts";
+import { benchShapes, FRAMES } from "./shapes.ts";
 import { benchCamera } from "./camera.ts";
 import { benchVerdictCost, benchVerdictMemory } from "./verdict_cost.ts";
 
@@ -90,7 +90,8 @@ if (want("overhead")) {
 if (want("shapes")) {
   const rows = await benchShapes("tests/data/images/bus.jpg", {
     requests: 20 * rounds,
-    freshRuns: rounds,
+    // Each shape is the very first request of `rounds` fresh services.
+    freshRuns: FRAMES.length * rounds,
   });
   report.shapes = rows;
   log(

@@ -44,16 +44,21 @@ export interface ShapeRow {
   interleavedInferP50: number;
   /** Interleaved / same-shape model run p50: what switching shapes costs. */
   switchCost: number;
-  /** The first request of this shape to a fresh server, just after /readyz, over steady p50. */
+  /**
+   * A fresh server's very first request, just after /readyz, when it was of this shape (p50
+   * over the fresh services whose first request it was), over this shape's steady p50.
+   */
   firstMs: number;
   firstVsSteady: number;
 }
 
 /**
  * One worker, sequential requests, all in one service process so the ratios share the machine's
- * load. `freshRuns` fresh services measure the first request of each shape after ready (the
- * frame sent first rotates); the last one then measures `requests` per shape, in same-shape
- * blocks and interleaved, alternating so load drift hits both.
+ * load. `freshRuns` fresh services each measure their very first request after ready (the
+ * shape sent first rotates: each shape is first in freshRuns / 3 of them, so a shape sent
+ * after another shape never passes for a first request); the last one then measures
+ * `requests` per shape, in same-shape blocks and interleaved, alternating so load drift hits
+ * both.
  */
 export async function benchShapes(
   photo: string,
@@ -75,10 +80,8 @@ export async function benchShapes(
         await service.stop();
         service = await spawnService(env);
       }
-      for (let k = 0; k < FRAMES.length; k++) {
-        const i = (k + run) % FRAMES.length;
-        first[i].push((await detectOnce(service.url, images[i])).ms);
-      }
+      const i = run % FRAMES.length;
+      first[i].push((await detectOnce(service.url, images[i])).ms);
     }
     const same = FRAMES.map(() => ({ e2e: [] as number[], infer: [] as number[] }));
     const floors: number[][] = FRAMES.map(() => []);
