@@ -56,7 +56,7 @@ export async function createService(
       // A snapshot as the camera page sends them: 16:9 at the input's long side.
       const long = Math.max(config.INPUT_SIZE.width, config.INPUT_SIZE.height);
       const [frame] = await warmFrames([{ width: long, height: Math.round((long * 9) / 16) }]);
-      await warmRoutes(config, inference.info, frame);
+      await warmRoutes(config, { info: inference.info, frame });
     } catch (err) {
       // Only speed is at stake: say so and serve.
       logLine("request path warm-up failed", { error: (err as Error).message });

@@ -1,9 +1,4 @@
-/**
- * Camera-like JPEG snapshots made at start-up, so warm-up runs the path a request runs: real
- * JPEG bytes through the probe, the decoder, letterbox, the model and postprocess. Synthetic
- * pixels cannot warm the decoder, and outputs no box passes leave postprocess's box and NMS
- * code to be compiled (and deoptimised into) by the first client.
- */
+/** Camera-like JPEG snapshots made at start-up, so warm-up runs the path a request runs. */
 import factory from "@jsquash/jpeg/codec/enc/mozjpeg_enc.js";
 import { defaultOptions } from "@jsquash/jpeg/meta.js";
 
@@ -20,7 +15,9 @@ interface MozjpegEncoder {
 }
 
 /**
- * One JPEG per size. The encoder is instantiated for this call and dropped after it (its
+ * One JPEG per size, to warm the probe, the decoder, letterbox, the model and postprocess on
+ * real bytes: synthetic pixels cannot warm the decoder, and outputs no box passes leave the box
+ * and NMS code to be compiled (and deoptimised into) by the first client. The encoder is instantiated for this call and dropped after it (its
  * memory goes with it): nothing of it stays for the life of the process.
  */
 export async function warmFrames(sizes: readonly FrameSize[]): Promise<Uint8Array[]> {

@@ -1,10 +1,4 @@
-/**
- * Start-up warm-up of the request path's own code (Hono's router and middleware, the form reader,
- * zod, the result and page renderers): a fresh process answered its first detection about 20-40
- * ms slower than the next ones on the main thread alone. The requests go to a spare app around
- * a stub runner, never to the service's app: no client-visible metric, log line, rate-limit
- * token or worker run is spent on them, and V8 shares the compiled code between the two apps.
- */
+/** Start-up warm-up of the request path's own code: each detection route through a spare app around a stub runner. */
 import type { Hono } from "hono";
 import type { Config } from "../config.ts";
 import {
@@ -19,15 +13,19 @@ import { createApp } from "./app.ts";
 const ROUNDS = 3;
 
 /**
- * Sends each detection route (native API, the camera page's /detect, DeepStack's) `ROUNDS`
- * requests carrying `frame`, a real JPEG, so the probe and the queue run as for a client.
- * Failures are the caller's to log; nothing here holds state afterwards.
+ * A fresh process answered its first detection 20-40 ms slower than the next ones on the main
+ * thread alone (Hono's router and middleware, the form reader, zod, the renderers compiling).
+ * This sends each detection route (native API, the camera page's /detect, DeepStack's)
+ * `ROUNDS` requests carrying `frame`, a real JPEG, so the probe and the queue run as for a
+ * client, to a spare app around a stub runner, never to the service's app: no client-visible
+ * metric, log line, rate-limit token or worker run is spent, and V8 shares the compiled code
+ * between the two apps. Failures are the caller's to log; nothing is kept afterwards.
  */
 export async function warmRoutes(
   config: Config,
-  info: ModelInfo,
-  frame: Uint8Array,
+  options: { info: ModelInfo; frame: Uint8Array },
 ): Promise<void> {
+  const { info, frame } = options;
   const results = [warmResult(true), warmResult(false)];
   let next = 0;
   const runner = {
