@@ -343,9 +343,9 @@ export function toFloat32(t: OnnxTensor): OnnxTensor {
 
 /**
  * The values of an integer tensor (INT8, UINT8, INT32), from raw_data or int32_data, where
- * the quantiser put its zero points.
+ * the quantiser put its zero points. 8-bit raw data comes back as a view, not a copy.
  */
-export function tensorInts(t: OnnxTensor): Int32Array {
+export function tensorInts(t: OnnxTensor): Int32Array | Int8Array | Uint8Array {
   const intsField = t.rest.filter((f) => f.field === TENSOR.int32Data);
   if (t.data.length === 0 && intsField.length > 0) {
     return Int32Array.from(
@@ -355,9 +355,9 @@ export function tensorInts(t: OnnxTensor): Int32Array {
   const view = new DataView(t.data.buffer, t.data.byteOffset, t.data.byteLength);
   switch (t.dataType) {
     case DataType.INT8:
-      return Int32Array.from(new Int8Array(t.data.buffer, t.data.byteOffset, t.data.length));
+      return new Int8Array(t.data.buffer, t.data.byteOffset, t.data.length);
     case DataType.UINT8:
-      return Int32Array.from(t.data);
+      return t.data;
     case DataType.INT32:
       return Int32Array.from({ length: t.data.length / 4 }, (_, i) => view.getInt32(i * 4, true));
   }
