@@ -94,6 +94,20 @@ export class Writer {
     return this;
   }
 
+  /**
+   * A nested message from its own writer, without finishing it: its chunks join this one's, so
+   * a model is copied once, by the outermost finish(), not once per level of nesting.
+   */
+  message(field: number, sub: Writer): this {
+    sub.#flushScratch();
+    this.#key(field, 2);
+    this.#varint(BigInt(sub.#length));
+    this.#flushScratch();
+    for (const c of sub.#chunks) this.#chunks.push(c);
+    this.#length += sub.#length;
+    return this;
+  }
+
   string(field: number, value: string): this {
     return this.bytes(field, new TextEncoder().encode(value));
   }

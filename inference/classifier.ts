@@ -8,6 +8,18 @@ import { createSession, type ModelSession } from "./session.ts";
 const MEAN = [0.485, 0.456, 0.406] as const;
 const STD = [0.229, 0.224, 0.225] as const;
 
+/**
+ * What each 8-bit level becomes in each plane, normalised as the head was trained: the level
+ * on the 0-1 scale as a float32 (the letterbox's value), then (v - mean) / std, bit for bit as
+ * normalising the letterbox's tensor afterwards gave, in the resize's own pass.
+ */
+const LEVELS = [0, 1, 2].map((c) =>
+  Float32Array.from(
+    { length: 256 },
+    (_, k) => (Math.fround(k * (1 / 255)) - MEAN[c]) * (1 / STD[c]),
+  )
+) as unknown as readonly [Float32Array, Float32Array, Float32Array];
+
 /** The side of the centred square the classifier sees, as a share of the photo's shorter side. */
 export const CROP_FRACTION = 0.875;
 
@@ -31,13 +43,14 @@ export interface OrientedImage {
  * `at` (a point in the oriented photo, e.g. where COCO sees the hot dog; moved inside the photo)
  * or on the photo's centre, is resized bilinearly by the letterbox code, sampled straight from
  * the stored pixels through the orientation map shifted to the crop's corner (no rotation or
- * crop copy), then normalised.
+ * crop copy), and normalised in the same pass. Writes into `out` when given (3 * size * size).
  */
 export function classifierTensor(
   photo: OrientedImage,
   size: number,
   crop = CROP_FRACTION,
   at: { x: number; y: number } | null = null,
+  out?: Float32Array,
 ): Float32Array {
   const side = Math.max(1, Math.round(Math.min(photo.width, photo.height) * crop));
   const { x0, y0 } = at
@@ -58,13 +71,9 @@ export function classifierTensor(
     map,
     orientedWidth: side,
     orientedHeight: side,
+    levels: LEVELS,
+    out,
   });
-  const plane = size * size;
-  for (let c = 0; c < 3; c++) {
-    const mean = MEAN[c];
-    const inv = 1 / STD[c];
-    for (let i = c * plane, end = i + plane; i < end; i++) tensor[i] = (tensor[i] - mean) * inv;
-  }
   return tensor;
 }
 
@@ -72,6 +81,8 @@ export function classifierTensor(
 export class Classifier {
   readonly model: PreparedClassifier;
   #session: ModelSession;
+  /** The input buffer between calls (null while a call has it: a concurrent one allocates). */
+  #spare: Float32Array | null = null;
 
   private constructor(model: PreparedClassifier, session: ModelSession) {
     this.model = model;
@@ -93,7 +104,15 @@ export class Classifier {
     photo: OrientedImage,
     at: { x: number; y: number } | null = null,
   ): Promise<ClassifierRun> {
-    return await this.run(classifierTensor(photo, this.model.inputSize, CROP_FRACTION, at));
+    const spare = this.#spare ?? undefined;
+    this.#spare = null;
+    const tensor = classifierTensor(photo, this.model.inputSize, CROP_FRACTION, at, spare);
+    try {
+      return await this.run(tensor);
+    } finally {
+      // The session copies its input into WASM memory: once run, the buffer is free again.
+      this.#spare = tensor;
+    }
   }
 
   async run(tensor: Float32Array): Promise<ClassifierRun> {

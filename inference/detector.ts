@@ -286,7 +286,9 @@ export class Detector {
     const image = options.probe
       ? await decodeProbedImage(bytes, options.probe)
       : await decodeImage(bytes, this.#plan.limits);
-    return (await this.#detectImage(image, options, t0)).result;
+    const { result } = await this.#detectImage(image, options, t0);
+    release([image.data.buffer]);
+    return result;
   }
 
   /**
@@ -296,7 +298,9 @@ export class Detector {
   async analyse(bytes: Uint8Array, options: DetectOptions = {}): Promise<Analysis> {
     const t0 = performance.now();
     const image = await decodeImage(bytes, this.#plan.limits);
-    return await this.#detectImage(image, options, t0);
+    const analysis = await this.#detectImage(image, options, t0);
+    release([image.data.buffer]);
+    return analysis;
   }
 
   /** A head trained on another graph would read garbage: refuse it at start-up, not per photo. */
@@ -406,12 +410,29 @@ export class Detector {
         total: t5 - t0,
       },
     };
+    release([lb.tensor.buffer, ...[...outputs.values()].map((o) => o.data.buffer)]);
     return { result, features, classifierFeatures };
   }
 
   async close(): Promise<void> {
     await this.#classifier?.close();
     await this.#session.release();
+  }
+}
+
+/**
+ * Frees a request's big typed arrays now rather than when V8 collects them: an isolate lets them
+ * pile up to about 64 MB first (onnxruntime's output copies, the decoded photo and the tensor are
+ * about 5 MB a request), which 2 workers under load showed as 50-60 MB more RSS. Only for buffers
+ * the request made and nothing keeps; one that cannot be detached (WASM memory) is left to V8.
+ */
+function release(buffers: readonly ArrayBufferLike[]): void {
+  for (const b of buffers) {
+    try {
+      if (b instanceof ArrayBuffer && !b.detached) b.transfer(0);
+    } catch {
+      // Not detachable: the collector frees it as before.
+    }
   }
 }
 

@@ -183,3 +183,23 @@ Deno.test("Detector gives mostly right verdicts on real food photos at the defau
     await detector.close();
   }
 });
+
+Deno.test("Detector frees each request's buffers without touching what it returns", async () => {
+  const detector = await loadDetector({ ...DEFAULTS, VERDICT_SECOND_OPINION: "always" });
+  const photo = (await listPhotos()).find((p) => p.hotdog)!;
+  try {
+    for (const bytes of [await Deno.readFile(BUS), await Deno.readFile(photo.path)]) {
+      const first = await detector.analyse(bytes.slice());
+      const again = await detector.analyse(bytes.slice());
+      const { timings: _t1, ...r1 } = first.result;
+      const { timings: _t2, ...r2 } = again.result;
+      assert.deepEqual(r2, r1);
+      assert.ok(first.features && first.features.length > 1000);
+      assert.deepEqual(again.features, first.features);
+      const { timings: _t3, ...r3 } = await detector.detect(bytes.slice());
+      assert.deepEqual(r3, r1);
+    }
+  } finally {
+    await detector.close();
+  }
+});

@@ -146,3 +146,59 @@ Deno.test("letterbox() refuses an empty image and a short buffer", () => {
     /4 bytes/,
   );
 });
+
+/** Bilinear resize as the loop did with Math.round, straight from OpenCV's formula (no map). */
+function reference(img: { width: number; height: number; data: Uint8Array }, w: number, h: number) {
+  const tap = (src: number, dst: number, x: number) => {
+    const f = (x + 0.5) * (src / dst) - 0.5;
+    let s = Math.floor(f);
+    let frac = f - s;
+    if (s < 0) [s, frac] = [0, 0];
+    if (s >= src - 1) [s, frac] = [src - 1, 0];
+    return { s, t: Math.min(s + 1, src - 1), w: Math.fround(frac) };
+  };
+  const out = new Float32Array(3 * w * h);
+  for (let y = 0; y < h; y++) {
+    const ty = tap(img.height, h, y);
+    for (let x = 0; x < w; x++) {
+      const tx = tap(img.width, w, x);
+      const at = (xx: number, yy: number, c: number) => img.data[(yy * img.width + xx) * 4 + c];
+      for (let c = 0; c < 3; c++) {
+        const v = at(tx.s, ty.s, c) * ((1 - tx.w) * (1 - ty.w)) +
+          at(tx.t, ty.s, c) * (tx.w * (1 - ty.w)) +
+          at(tx.s, ty.t, c) * ((1 - tx.w) * ty.w) +
+          at(tx.t, ty.t, c) * (tx.w * ty.w);
+        out[c * w * h + y * w + x] = Math.round(v) * (1 / 255);
+      }
+    }
+  }
+  return out;
+}
+
+Deno.test("letterbox() rounds as Math.round() does, bit for bit, on noise up and down", () => {
+  let seed = 1;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) & 0xff;
+  for (
+    const [sw, sh, w, h] of [[7, 5, 14, 10], [40, 20, 20, 10], [64, 48, 24, 18], [6, 4, 15, 10], [
+      50,
+      30,
+      35,
+      21,
+    ]]
+  ) {
+    const img = { width: sw, height: sh, data: Uint8Array.from({ length: sw * sh * 4 }, next) };
+    const out = letterbox(img, { width: w, height: h });
+    assert.deepEqual(out.tensor, reference(img, w, h), `${sw}x${sh} -> ${w}x${h}`);
+  }
+});
+
+Deno.test("letterbox() writes each level through `levels`, pad included", () => {
+  const levels = [0, 1, 2].map((c) =>
+    Float32Array.from({ length: 256 }, (_, k) => k * 10 + c)
+  ) as unknown as [Float32Array, Float32Array, Float32Array];
+  // 2x1 into 2x2: one row of picture, one of pad (top 0, bottom 1 after pyRound(0.5 - 0.1)).
+  const out = letterbox(rgba(2, 1, [3, 7]), { width: 2, height: 2, levels }).tensor;
+  const plain = letterbox(rgba(2, 1, [3, 7]), { width: 2, height: 2 }).tensor;
+  const expected = Array.from(plain, (v, i) => Math.round(v * 255) * 10 + Math.floor(i / 4));
+  assert.deepEqual(Array.from(out), expected);
+});
