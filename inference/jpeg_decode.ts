@@ -1,6 +1,7 @@
 /** Decodes a JPEG to RGBA with mozjpeg (WASM), only after the probe has vetted its headers. */
 
 import factory from "@jsquash/jpeg/codec/dec/mozjpeg_dec.js";
+import { onModule } from "./_emscripten.ts";
 import { AppError } from "./errors.ts";
 import { type JpegInfo, probeJpeg, type ProbeOptions } from "./jpeg_probe.ts";
 import type { RgbaImage } from "./orientation.ts";
@@ -172,19 +173,7 @@ async function instantiate(): Promise<Mozjpeg> {
   }
   const capture = (line: string) => void messages.push(line);
   return await factory(
-    {
-      noInitialRun: true,
-      print: capture,
-      printErr: capture,
-      instantiateWasm(
-        imports: WebAssembly.Imports,
-        receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
-      ) {
-        const instance = new WebAssembly.Instance(wasm, imports);
-        receive(instance, wasm);
-        return instance.exports;
-      },
-    } as unknown as Parameters<typeof factory>[0],
+    onModule(wasm, { print: capture }) as Parameters<typeof factory>[0],
   ) as unknown as Mozjpeg;
 }
 

@@ -1,6 +1,7 @@
 /** Camera-like JPEG snapshots made at start-up, so warm-up runs the path a request runs. */
 import factory from "@jsquash/jpeg/codec/enc/mozjpeg_enc.js";
 import { defaultOptions } from "@jsquash/jpeg/meta.js";
+import { onModule } from "./_emscripten.ts";
 
 export interface FrameSize {
   width: number;
@@ -24,17 +25,7 @@ export async function warmFrames(sizes: readonly FrameSize[]): Promise<Uint8Arra
   const glue = import.meta.resolve("@jsquash/jpeg/codec/enc/mozjpeg_enc.js");
   const wasm = await WebAssembly.compileStreaming(fetch(new URL("mozjpeg_enc.wasm", glue)));
   const encoder = await factory(
-    {
-      noInitialRun: true,
-      instantiateWasm(
-        imports: WebAssembly.Imports,
-        receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
-      ) {
-        const instance = new WebAssembly.Instance(wasm, imports);
-        receive(instance, wasm);
-        return instance.exports;
-      },
-    } as unknown as Parameters<typeof factory>[0],
+    onModule(wasm) as Parameters<typeof factory>[0],
   ) as unknown as MozjpegEncoder;
   return sizes.map(({ width, height }) =>
     // A copy: the encoder's view may point into its own memory.

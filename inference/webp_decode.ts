@@ -1,6 +1,7 @@
 /** Decodes a still WebP to RGBA with libwebp (WASM, @jsquash/webp), only after the probe has vetted it. */
 
 import factory from "@jsquash/webp/codec/dec/webp_dec.js";
+import { onModule } from "./_emscripten.ts";
 import { type CodecInstance, exportedMemory, WasmCodec } from "./_wasm_codec.ts";
 import type { RgbaImage } from "./orientation.ts";
 
@@ -8,20 +9,9 @@ import type { RgbaImage } from "./orientation.ts";
 async function instantiateWebp(module: WebAssembly.Module): Promise<CodecInstance> {
   let memory: WebAssembly.Memory | undefined;
   const webp = await factory(
-    {
-      noInitialRun: true,
-      print: () => {},
-      printErr: () => {},
-      instantiateWasm(
-        imports: WebAssembly.Imports,
-        receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
-      ) {
-        const instance = new WebAssembly.Instance(module, imports);
-        memory = exportedMemory(instance);
-        receive(instance, module);
-        return instance.exports;
-      },
-    } as unknown as Parameters<typeof factory>[0],
+    onModule(module, { onInstance: (i) => memory = exportedMemory(i) }) as Parameters<
+      typeof factory
+    >[0],
   ) as unknown as { decode(data: Uint8Array): RgbaImage | null };
   if (!memory) throw new Error("the module was not instantiated");
   return { memory, decode: (bytes) => webp.decode(bytes) };
