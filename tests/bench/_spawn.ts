@@ -45,27 +45,14 @@ export async function spawnService(
     stderr: "piped",
   }).spawn();
   const url = `http://127.0.0.1:${port}`;
-  let readyMs = -1;
   // Workers warm every frame shape before /readyz says 200: seconds on a loaded 2-core box.
   const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
-  for (let i = 0; i < readyTimeoutMs / 10; i++) {
-    try {
-      const res = await fetch(`${url}/readyz`);
-      await res.body?.cancel();
-      if (res.status === 200) {
-        readyMs = performance.now() - started;
-        break;
-      }
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  if (readyMs < 0) {
+  if (!(await untilOk(`${url}/readyz`, readyTimeoutMs))) {
     child.kill();
     const err = new TextDecoder().decode((await child.output()).stderr);
     throw new Error(`Cannot start the service: not ready after ${readyTimeoutMs} ms\n${err}`);
   }
+  const readyMs = performance.now() - started;
   return {
     url,
     port,
@@ -94,21 +81,31 @@ export async function spawnFloorServer(): Promise<{ url: string; stop(): Promise
     stderr: "inherit",
   }).spawn();
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 1000; i++) {
-    try {
-      await (await fetch(url)).body?.cancel();
-      return {
-        url,
-        async stop() {
-          child.kill("SIGTERM");
-          await child.status;
-        },
-      };
-    } catch {
-      await new Promise((r) => setTimeout(r, 10));
-    }
+  if (await untilOk(url, 10_000)) {
+    return {
+      url,
+      async stop() {
+        child.kill("SIGTERM");
+        await child.status;
+      },
+    };
   }
   child.kill();
   await child.status;
   throw new Error("Cannot start the transport floor server: not listening after 10 s");
+}
+
+/** Polls `url` every 10 ms until it answers 200 (true) or `timeoutMs` passes (false). */
+async function untilOk(url: string, timeoutMs: number): Promise<boolean> {
+  for (let i = 0; i < timeoutMs / 10; i++) {
+    try {
+      const res = await fetch(url);
+      await res.body?.cancel();
+      if (res.status === 200) return true;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return false;
 }
