@@ -286,7 +286,7 @@ export class Detector {
     const image = options.probe
       ? await decodeProbedImage(bytes, options.probe)
       : await decodeImage(bytes, this.#plan.limits);
-    const { result } = await this.#detectImage(image, options, t0);
+    const { result } = await this.#detectImage(image, options, t0, false);
     release([image.data.buffer]);
     return result;
   }
@@ -298,7 +298,7 @@ export class Detector {
   async analyse(bytes: Uint8Array, options: DetectOptions = {}): Promise<Analysis> {
     const t0 = performance.now();
     const image = await decodeImage(bytes, this.#plan.limits);
-    const analysis = await this.#detectImage(image, options, t0);
+    const analysis = await this.#detectImage(image, options, t0, true);
     release([image.data.buffer]);
     return analysis;
   }
@@ -320,11 +320,15 @@ export class Detector {
     }
   }
 
-  /** Everything after decoding; `t0` is when decoding started. */
+  /**
+   * Everything after decoding; `t0` is when decoding started. `wantFeatures`: the head's vector
+   * for every photo (analysis), not only for those the head judges.
+   */
   async #detectImage(
     image: DecodedImage,
     options: DetectOptions,
     t0: number,
+    wantFeatures: boolean,
   ): Promise<Analysis> {
     const { info, verdictHead, training } = this.#plan;
     const t1 = performance.now();
@@ -363,7 +367,7 @@ export class Detector {
     const area = { mapping, inputWidth: lb.width, inputHeight: lb.height };
     const maps = this.#model.featureOutputs.map((name) => outputs.get(name)!);
     let judged: Judgement = judge({
-      pooled: spec ? pooledFeatures(maps, spec, area) : [],
+      pooled: () => spec ? pooledFeatures(maps, spec, area) : [],
       classMax,
       classBest,
       detectOutputs: grids,
@@ -373,7 +377,8 @@ export class Detector {
       threshold: info.hotdogThreshold,
       hotdogClass: this.#hotdogClass,
       foodClasses: this.#foodClasses,
-      features: training ?? undefined,
+      // Analysis wants the head's vector for every photo; serving only where the head judges.
+      features: training ?? (wantFeatures ? verdictHead?.features : undefined),
       secondOpinion: this.#classifier ? this.#plan.secondOpinion : "never",
     });
     const photo = () => ({

@@ -17,8 +17,12 @@ import { bestRegion } from "./region.ts";
 
 /** What one run of the detector computed, as the verdict reads it. */
 export interface RunOutputs {
-  /** The pooled feature vectors, in the prepared model's featureOutputs order. */
-  pooled: readonly ArrayLike<number>[];
+  /**
+   * The pooled feature vectors, in the prepared model's featureOutputs order: called only when
+   * the head will judge (or `features` asks), since pooling every map costs about 0.2-0.4 ms a
+   * frame and most camera frames show no food.
+   */
+  pooled: () => readonly ArrayLike<number>[];
   classMax: Float32Array;
   classBest: Float32Array;
   /** YOLO's detect outputs (not the verdict head), for the hot-dog region. */
@@ -35,7 +39,10 @@ export interface JudgeOptions {
   hotdogClass: number;
   /** COCO's food class ids (see foodClassIds). */
   foodClasses: readonly number[];
-  /** Build the feature vector even without a head (training), with this spec. */
+  /**
+   * Build the feature vector with this spec whatever the gate says, even without a head
+   * (training, analysis). Otherwise it is built only for a photo the head judges.
+   */
   features?: FeatureSpec;
   /**
    * When to ask the classifier: `auto` when the head's score is in the model's band, `always`
@@ -50,7 +57,7 @@ export interface Judgement {
   hotdog: boolean;
   hotdogScore: number;
   verdict: Verdict;
-  /** The head's input vector, when a head or `features` asked for it. */
+  /** The head's input vector, when the head judged or `features` asked for it. */
   features: Float64Array | null;
   /** True when the classifier should run and `secondOpinion()` decide. */
   wantsSecondOpinion: boolean;
@@ -132,8 +139,9 @@ export function judge(run: RunOutputs, options: JudgeOptions): Judgement {
   const { model, threshold, hotdogClass } = options;
   const classScore = hotdogClass >= 0 ? run.classBest[hotdogClass] : 0;
   const food = foodScore(run.classMax, options.foodClasses);
-  const spec = model?.features ?? options.features;
-  const features = spec ? featureVector(run.pooled, run.classMax, spec) : null;
+  const wanted = options.features !== undefined || (model !== null && food >= model.gate.foodFloor);
+  const spec = wanted ? model?.features ?? options.features : undefined;
+  const features = spec ? featureVector(run.pooled(), run.classMax, spec) : null;
   const { score: hotdogScore, source } = verdictScore(model, {
     features,
     classScore,

@@ -60,7 +60,7 @@ const maps = withF.featureOutputs.map((n) => out.get(n)!);
 const area = { mapping, inputWidth: size, inputHeight: size };
 const run = {
   // Pooling over the picture's cells is part of the verdict's math.
-  pooled: pooledFeatures(maps, head.features, area),
+  pooled: () => pooledFeatures(maps, head.features, area),
   classMax,
   classBest,
   detectOutputs: grids,
@@ -69,7 +69,7 @@ const run = {
 const options = { threshold: 0.5, hotdogClass: 52, foodClasses: foodClassIds(withF.classNames) };
 const time = (model: typeof head | null) => {
   const judgeOnce = () =>
-    judge({ ...run, pooled: pooledFeatures(maps, head.features, area) }, {
+    judge({ ...run, pooled: () => pooledFeatures(maps, head.features, area) }, {
       ...options,
       model,
     });
