@@ -3,8 +3,14 @@ import { median, quantile, round } from "./_stats.ts";
 import { spawnService } from "./_spawn.ts";
 
 export async function detectOnce(url: string, image: Uint8Array) {
+  const { ms, body } = await postJpeg(`${url}/api/v1/detect`, image);
+  return { ms, timings: body.timings as Record<string, number> };
+}
+
+/** POSTs a JPEG as the raw body; its round trip in ms (JSON answer read), and the answer. */
+export async function postJpeg(url: string, image: Uint8Array) {
   const t0 = performance.now();
-  const res = await fetch(`${url}/api/v1/detect`, {
+  const res = await fetch(url, {
     method: "POST",
     body: image as BodyInit,
     headers: { "Content-Type": "image/jpeg" },
@@ -13,7 +19,7 @@ export async function detectOnce(url: string, image: Uint8Array) {
   if (res.status !== 200) {
     throw new Error(`bench request failed: ${res.status} ${JSON.stringify(body)}`);
   }
-  return { ms: performance.now() - t0, timings: body.timings as Record<string, number> };
+  return { ms: performance.now() - t0, body };
 }
 
 export interface OverheadResult {

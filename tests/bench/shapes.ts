@@ -3,7 +3,7 @@ import { letterbox } from "../../inference/letterbox.ts";
 import { probeJpeg } from "../../inference/jpeg_probe.ts";
 import { median, round } from "./_stats.ts";
 import { spawnFloorServer, spawnService } from "./_spawn.ts";
-import { detectOnce } from "./service.ts";
+import { detectOnce, postJpeg } from "./service.ts";
 import { snapshotJpeg } from "./_snapshot.ts";
 
 export interface Frame {
@@ -140,12 +140,5 @@ export async function benchShapes(
 
 /** One request to the floor server held `holdMs`: its end-to-end time beyond the hold. */
 async function floorOnce(url: string, image: Uint8Array, holdMs: number): Promise<number> {
-  const t0 = performance.now();
-  const res = await fetch(`${url}/?hold=${holdMs}`, {
-    method: "POST",
-    body: image as BodyInit,
-    headers: { "Content-Type": "image/jpeg" },
-  });
-  await res.json();
-  return performance.now() - t0 - holdMs;
+  return (await postJpeg(`${url}/?hold=${holdMs}`, image)).ms - holdMs;
 }
