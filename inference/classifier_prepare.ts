@@ -124,6 +124,12 @@ function dequantise(g: OnnxGraph, inits: Map<string, OnnxTensor>): void {
     attributes: from?.attributes ?? [],
     rest: [],
   });
+  // The bounds stay scalar initialisers so onnxruntime fuses each Conv + Clip into one FusedConv
+  // (profiled: as separate Clip ops the same run took 73 ms instead of 53). What is left is the
+  // convolutions: 1x1 ~64% at about the GEMM's peak, depthwise ~31% (im2col and a one-row GEMM
+  // per channel: this WASM SIMD build has no direct depthwise kernel), every other op < 1 ms in
+  // all. Rewrites around them did not pay (depthwise as block-diagonal groups of 2-8 channels:
+  // 0-15% slower; "extended" optimisation or no CPU arena: the same). Issue 12.
   const clipped = (op: OnnxNode, out: string, scale: string, zero: string): OnnxNode[] => {
     const raw = `${out}__unclipped`;
     op.outputs = [raw];
