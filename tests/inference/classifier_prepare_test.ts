@@ -26,6 +26,26 @@ Deno.test("prepareClassifier() leaves no int8 op and exposes the 1280 pooled fea
   );
 });
 
+Deno.test("Every Conv's Clip has constant scalar bounds, so onnxruntime fuses the pair", async () => {
+  // As separate ops the Clips cost 20 ms of a 53 ms run (profiled, issue 12); onnxruntime fuses
+  // Conv + Clip into one FusedConv only when min and max are constant initialisers.
+  const g = decodeModel(prepareClassifier(await Deno.readFile(PATH)).bytes).graph;
+  const constants = new Map(g.initializers.map((t) => [t.name, t]));
+  const producer = new Map(g.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
+  const clips = g.nodes.filter((n) => n.opType === "Clip");
+  const afterConv = clips.filter((n) => producer.get(n.inputs[0])?.opType === "Conv");
+  assert.equal(afterConv.length, g.nodes.filter((n) => n.opType === "Conv").length);
+  for (const clip of clips) {
+    for (const bound of clip.inputs.slice(1, 3)) {
+      assert.deepEqual(
+        constants.get(bound)?.dims,
+        [],
+        `${clip.name}: ${bound} is not a scalar constant`,
+      );
+    }
+  }
+});
+
 Deno.test("The dequantised classifier agrees with the int8 one on real photos", async () => {
   const bytes = await Deno.readFile(PATH);
   const classifier = await Classifier.create(prepareClassifier(bytes));
