@@ -43,6 +43,11 @@ export async function createService(
     now: overrides.now,
     ...overrides.inference,
   });
+  // A snapshot as the camera page sends them (16:9 at the input's long side), encoded while the
+  // workers start rather than after them.
+  const long = Math.max(config.INPUT_SIZE.width, config.INPUT_SIZE.height);
+  const routeFrame = warmFrames([{ width: long, height: Math.round((long * 9) / 16) }]);
+  routeFrame.catch(() => {});
   let routesWarm = false;
   const app = createApp({
     config,
@@ -53,9 +58,7 @@ export async function createService(
   });
   const warm = inference.warm.then(async () => {
     try {
-      // A snapshot as the camera page sends them: 16:9 at the input's long side.
-      const long = Math.max(config.INPUT_SIZE.width, config.INPUT_SIZE.height);
-      const [frame] = await warmFrames([{ width: long, height: Math.round((long * 9) / 16) }]);
+      const [frame] = await routeFrame;
       await warmRoutes(config, { info: inference.info, frame });
     } catch (err) {
       // Only speed is at stake: say so and serve.

@@ -12,7 +12,7 @@ import { letterbox } from "./letterbox.ts";
 import type { SizeLimits } from "./_image_limits.ts";
 import { DEFAULT_ANCHORS, type PreparedModel, prepareModel } from "./model_prepare.ts";
 import { orientedToStored } from "./orientation.ts";
-import { warmFrames } from "./warm_frames.ts";
+import { type FrameSize, warmFrames } from "./warm_frames.ts";
 import { type DetectOutput, type ImageMapping, postprocess } from "./postprocess.ts";
 import { createSession, type ModelSession, type OutputTensor } from "./session.ts";
 import type { DetectOptions, DetectResult, RunOptions } from "./types.ts";
@@ -95,9 +95,33 @@ const HOTDOG_LABEL = "hot dog";
  */
 const WARM_ASPECTS = [[1, 1], [16, 9], [9, 16], [4, 3], [3, 4]] as const;
 // Under load the first runs of a shape took 559, 209 and 116 ms before settling (issue 13).
-const WARM_RUNS = 3;
+export const WARM_RUNS = 3;
 // The first warm-up round keeps boxes down to this confidence, so their code runs before a client's.
 const WARM_CONF = 0.01;
+
+/**
+ * The warm-up snapshots' sizes for a plan: one per tensor shape its letterbox gives the common
+ * aspects (one in all for the square letterbox), each snapshot-sized as the page sends them (the
+ * long side the input's, within the decoder's limits). Pure, so the pool can encode them once on
+ * the main thread for every worker.
+ */
+export function warmFrameSizes(plan: Pick<DetectorPlan, "info" | "limits">): FrameSize[] {
+  const { inputWidth: w, inputHeight: h, letterbox } = plan.info;
+  // One image suffices when every image gets the same tensor.
+  const aspects = letterbox === "auto" ? WARM_ASPECTS : [[4, 3] as const];
+  const { maxSide, maxPixels } = plan.limits;
+  return aspects.map(([aw, ah]) => {
+    const long = Math.min(
+      Math.max(w, h),
+      maxSide,
+      Math.sqrt(maxPixels * Math.max(aw, ah) / Math.min(aw, ah)),
+    );
+    return {
+      width: Math.max(1, Math.floor((long * aw) / Math.max(aw, ah))),
+      height: Math.max(1, Math.floor((long * ah) / Math.max(aw, ah))),
+    };
+  });
+}
 
 /**
  * YOLO's detect outputs of one run as postprocess takes them: the stride is the input height
@@ -232,16 +256,21 @@ export class Detector {
 
   /**
    * Compiles the session and runs it once so no request pays for that. Takes the plan made on
-   * the main thread (workers), or a configuration it plans here (tools, tests).
+   * the main thread (workers), or a configuration it plans here (tools, tests). `warmFrames`:
+   * the warm-up snapshots (`warmFrameSizes`) when someone else encodes them (the pool, once for
+   * all workers); null or absent: encoded here.
    */
-  static async create(config: DetectorConfig | DetectorPlan): Promise<Detector> {
+  static async create(
+    config: DetectorConfig | DetectorPlan,
+    options: { warmFrames?: Promise<readonly Uint8Array[] | null> } = {},
+  ): Promise<Detector> {
     const plan = isPlan(config) ? config : planDetector(config);
     const session = await createSession(plan.model, { threads: plan.threads });
     const classifier = plan.classifier
       ? await Classifier.create(plan.classifier, { threads: plan.threads })
       : null;
     const detector = new Detector(plan, session, classifier);
-    await detector.#warmUp();
+    await detector.#warmUp(options.warmFrames);
     return detector;
   }
 
@@ -252,26 +281,12 @@ export class Detector {
    * postprocess. The first round keeps every box down to a low confidence, so the box, NMS and
    * mapping code is compiled too.
    */
-  async #warmUp(): Promise<void> {
+  async #warmUp(given?: Promise<readonly Uint8Array[] | null>): Promise<void> {
     const { inputWidth: w, inputHeight: h } = this.#plan.info;
     const outputs = await this.#session.run(new Float32Array(3 * w * h), [1, 3, h, w]);
     this.#checkVerdictFits(outputs);
     await warmImageDecoders();
-    // One image suffices when every image gets the same tensor.
-    const aspects = this.info.letterbox === "auto" ? WARM_ASPECTS : [[4, 3] as const];
-    // Snapshot-sized, as the page sends them: the long side is the input's (within the limits).
-    const { maxSide, maxPixels } = this.#plan.limits;
-    const frames = await warmFrames(aspects.map(([aw, ah]) => {
-      const long = Math.min(
-        Math.max(w, h),
-        maxSide,
-        Math.sqrt(maxPixels * Math.max(aw, ah) / Math.min(aw, ah)),
-      );
-      return {
-        width: Math.max(1, Math.floor((long * aw) / Math.max(aw, ah))),
-        height: Math.max(1, Math.floor((long * ah) / Math.max(aw, ah))),
-      };
-    }));
+    const frames = (await given) ?? await warmFrames(warmFrameSizes(this.#plan));
     for (let i = 0; i < WARM_RUNS; i++) {
       for (const bytes of frames) await this.detect(bytes, i === 0 ? { conf: WARM_CONF } : {});
     }

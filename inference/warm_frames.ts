@@ -18,12 +18,12 @@ interface MozjpegEncoder {
 /**
  * One JPEG per size, to warm the probe, the decoder, letterbox, the model and postprocess on
  * real bytes: synthetic pixels cannot warm the decoder, and outputs no box passes leave the box
- * and NMS code to be compiled (and deoptimised into) by the first client. The encoder is instantiated for this call and dropped after it (its
- * memory goes with it): nothing of it stays for the life of the process.
+ * and NMS code to be compiled (and deoptimised into) by the first client. The encoder is
+ * instantiated for this call and dropped after it, its memory with it; only the compiled code
+ * stays.
  */
 export async function warmFrames(sizes: readonly FrameSize[]): Promise<Uint8Array[]> {
-  const glue = import.meta.resolve("@jsquash/jpeg/codec/enc/mozjpeg_enc.js");
-  const wasm = await WebAssembly.compileStreaming(fetch(new URL("mozjpeg_enc.wasm", glue)));
+  const wasm = await (compiled ??= compile());
   const encoder = await factory(
     onModule(wasm) as Parameters<typeof factory>[0],
   ) as unknown as MozjpegEncoder;
@@ -65,4 +65,16 @@ export function scene(width: number, height: number): Uint8ClampedArray<ArrayBuf
     }
   }
   return data;
+}
+
+/**
+ * Compiled once per isolate (the pool's snapshots and the request path's frame are encoded
+ * concurrently on the main thread); a failed compile is not kept.
+ */
+let compiled: Promise<WebAssembly.Module> | undefined;
+function compile(): Promise<WebAssembly.Module> {
+  const glue = import.meta.resolve("@jsquash/jpeg/codec/enc/mozjpeg_enc.js");
+  const promise = WebAssembly.compileStreaming(fetch(new URL("mozjpeg_enc.wasm", glue)));
+  promise.catch(() => compiled = undefined);
+  return promise;
 }

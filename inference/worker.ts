@@ -9,6 +9,8 @@ trackWasmMemory();
 
 export type ToWorker =
   | { type: "init"; plan: DetectorPlan }
+  /** The warm-up snapshots, encoded once on the main thread; null: encode them here. */
+  | { type: "warm-frames"; frames: Uint8Array[] | null }
   | { type: "detect"; id: number; bytes: Uint8Array; options: RunOptions };
 
 export type FromWorker =
@@ -18,6 +20,8 @@ export type FromWorker =
   | { type: "error"; id: number; error: WireError; wasmBytes: number };
 
 let detector: Detector | undefined;
+let giveFrames: (frames: Uint8Array[] | null) => void = () => {};
+const frames = new Promise<Uint8Array[] | null>((resolve) => giveFrames = resolve);
 
 function post(msg: FromWorker): void {
   self.postMessage(msg);
@@ -27,11 +31,15 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
   const msg = event.data;
   if (msg.type === "init") {
     try {
-      detector = await Detector.create(msg.plan);
+      detector = await Detector.create(msg.plan, { warmFrames: frames });
       post({ type: "ready", wasmBytes: wasmMemoryBytes() });
     } catch (err) {
       post({ type: "init-error", error: toWireError(err) });
     }
+    return;
+  }
+  if (msg.type === "warm-frames") {
+    giveFrames(msg.frames);
     return;
   }
   if (msg.type === "detect") {

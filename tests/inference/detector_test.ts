@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { loadDetector } from "../../inference/load_detector.ts";
+import { detectorConfig, loadDetector, readModelFile } from "../../inference/load_detector.ts";
+import { Detector, WARM_RUNS } from "../../inference/detector.ts";
+import { jpegDecoderStats } from "../../inference/jpeg_decode.ts";
 import { DEFAULTS } from "../../config.ts";
 import { AppError } from "../../inference/errors.ts";
 import type { Box, DetectResult } from "../../inference/types.ts";
@@ -199,6 +201,21 @@ Deno.test("Detector frees each request's buffers without touching what it return
       const { timings: _t3, ...r3 } = await detector.detect(bytes.slice());
       assert.deepEqual(r3, r1);
     }
+  } finally {
+    await detector.close();
+  }
+});
+
+Deno.test("A Detector warms up on the snapshots it is given instead of encoding its own", async () => {
+  const frame = await Deno.readFile(BUS);
+  const before = jpegDecoderStats().calls;
+  const detector = await Detector.create(
+    detectorConfig(DEFAULTS, await readModelFile(DEFAULTS.MODEL_PATH)),
+    { warmFrames: Promise.resolve([frame]) },
+  );
+  try {
+    // The warm-up's rounds, each decoding the one snapshot given (its own would be five).
+    assert.equal(jpegDecoderStats().calls - before, WARM_RUNS);
   } finally {
     await detector.close();
   }
